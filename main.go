@@ -1,0 +1,101 @@
+// Command redis-session-demo serves a web page that shows, side by side,
+// the session cookie a browser holds, the Redis key the session lives under,
+// and the session's values. See README.md.
+package main
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"redis-session-demo/server"
+)
+
+// The embed directives live here because //go:embed cannot reach a parent
+// folder from server/.
+var (
+	//go:embed templates
+	templateFiles embed.FS
+	//go:embed static
+	staticFiles embed.FS
+)
+
+// shutdownTimeout is how long in-flight requests get to finish after
+// SIGTERM or SIGINT; PaaS platforms wait about that long before SIGKILL.
+const shutdownTimeout = 10 * time.Second
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Getenv, os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "redis-session-demo:", err)
+		os.Exit(1)
+	}
+}
+
+// run serves the app until ctx is cancelled, then drains the requests in
+// flight and closes Redis.
+func run(ctx context.Context, getenv func(string) string, stdout io.Writer) error {
+	cfg, err := server.ConfigFromEnv(getenv)
+	if err != nil {
+		return fmt.Errorf("bad configuration:\n%w", err)
+	}
+	rdb, err := server.ConnectRedis(cfg.RedisURL)
+	if err != nil {
+		return err
+	}
+	defer rdb.Close()
+
+	templates, _ := fs.Sub(templateFiles, "templates")
+	static, _ := fs.Sub(staticFiles, "static")
+	app, err := server.New(cfg, rdb, templates, static)
+	if err != nil {
+		return err
+	}
+	listener, err := net.Listen("tcp", fmt.Sprintf(":%d", cfg.Port))
+	if err != nil {
+		return err
+	}
+	printStart(stdout, cfg, rdb, listener.Addr().(*net.TCPAddr).Port)
+
+	served := make(chan error, 1)
+	go func() { served <- app.Serve(listener) }()
+	select {
+	case err := <-served:
+		return err
+	case <-ctx.Done():
+	}
+	fmt.Fprintln(stdout, "shutting down: finishing requests in flight")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	if err := app.Shutdown(shutdownCtx); err != nil {
+		return err
+	}
+	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+func printStart(w io.Writer, cfg server.Config, rdb *server.Redis, port int) {
+	if cfg.SecretGenerated {
+		fmt.Fprintln(w, "warning: SESSION_SECRET is not set; using a random one, so forms from before a restart stop working")
+	}
+	if rdb.Embedded {
+		fmt.Fprintf(w, "embedded Redis (miniredis) on %s; REDIS_URL is not set\n", rdb.Addr())
+		fmt.Fprintln(w, "look at the sessions with one-shot commands (interactive redis-cli does not work with miniredis):")
+		fmt.Fprintf(w, "  %s --scan --pattern '%s*'\n", rdb.CLI, cfg.KeyPrefix)
+		fmt.Fprintf(w, "  %s GET %s<session id>\n", rdb.CLI, cfg.KeyPrefix)
+		fmt.Fprintf(w, "  %s PTTL %s<session id>\n", rdb.CLI, cfg.KeyPrefix)
+	}
+	fmt.Fprintf(w, "listening on http://localhost:%d\n", port)
+}

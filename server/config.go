@@ -1,0 +1,143 @@
+package server
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// Config is the whole configuration of the app. It comes from environment
+// variables only, so that a PaaS can set it; ConfigFromEnv documents every
+// variable and its default.
+type Config struct {
+	// Port is the TCP port to listen on, on all interfaces (PORT).
+	Port int
+	// RedisURL is a redis://, rediss:// or unix:// URL; empty starts the
+	// embedded Redis-protocol server (REDIS_URL).
+	RedisURL string
+	// Secret keys the CSRF tokens (SESSION_SECRET).
+	Secret []byte
+	// SecretGenerated reports that Secret was made up at start because
+	// SESSION_SECRET was unset outside production.
+	SecretGenerated bool
+	// MaxAge is the session lifetime in seconds, both the Redis TTL and the
+	// cookie's Max-Age (SESSION_MAX_AGE).
+	MaxAge int
+	// CookieName is the name of the session cookie (SESSION_COOKIE_NAME).
+	CookieName string
+	// KeyPrefix is put before the session ID to make the Redis key
+	// (SESSION_KEY_PREFIX).
+	KeyPrefix string
+	// Serializer is how session values are stored: "json" or "gob"
+	// (SESSION_SERIALIZER).
+	Serializer string
+	// Production turns on Secure cookies and requires a real secret
+	// (APP_ENV=production).
+	Production bool
+}
+
+// Defaults, taken from the tutorial this app re-creates.
+const (
+	DefaultPort       = 8080
+	DefaultMaxAge     = 120 // the tutorial's cookie maxAge of 120000 ms
+	DefaultCookieName = "web.engineer"
+	DefaultKeyPrefix  = "dev.blog:" // the tutorial's "dev.blog" plus a separator
+	MinSecretBytes    = 32
+)
+
+var (
+	cookieNamePattern = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,64}$`)
+	// The prefix is shown inside shell commands on the page, so it is kept
+	// to characters that need no quoting.
+	keyPrefixPattern = regexp.MustCompile(`^[A-Za-z0-9_.:-]{0,64}$`)
+)
+
+// ConfigFromEnv reads and validates the configuration. It reports every bad
+// variable at once, each on its own line.
+func ConfigFromEnv(getenv func(string) string) (Config, error) {
+	cfg := Config{
+		Port:       DefaultPort,
+		RedisURL:   strings.TrimSpace(getenv("REDIS_URL")),
+		MaxAge:     DefaultMaxAge,
+		CookieName: DefaultCookieName,
+		KeyPrefix:  DefaultKeyPrefix,
+		Serializer: "json",
+	}
+	var problems []error
+	bad := func(format string, args ...any) { problems = append(problems, fmt.Errorf(format, args...)) }
+
+	switch env := getenv("APP_ENV"); env {
+	case "", "development":
+	case "production":
+		cfg.Production = true
+	default:
+		bad("APP_ENV=%q: want development or production", env)
+	}
+	if v := getenv("PORT"); v != "" {
+		port, err := strconv.Atoi(v)
+		if err != nil || port < 0 || port > 65535 {
+			bad("PORT=%q: want a port number from 0 to 65535", v)
+		}
+		cfg.Port = port
+	}
+	if v := getenv("SESSION_MAX_AGE"); v != "" {
+		age, err := strconv.Atoi(v)
+		if err != nil || age < 1 || age > 365*24*3600 {
+			bad("SESSION_MAX_AGE=%q: want whole seconds from 1 to 31536000", v)
+		}
+		cfg.MaxAge = age
+	}
+	if v := getenv("SESSION_COOKIE_NAME"); v != "" {
+		if !cookieNamePattern.MatchString(v) {
+			bad("SESSION_COOKIE_NAME=%q: want 1-64 characters of A-Z a-z 0-9 _ . -", v)
+		}
+		cfg.CookieName = v
+	}
+	if v := getenv("SESSION_KEY_PREFIX"); v != "" {
+		if !keyPrefixPattern.MatchString(v) {
+			bad("SESSION_KEY_PREFIX=%q: want at most 64 characters of A-Z a-z 0-9 _ . : -", v)
+		}
+		cfg.KeyPrefix = v
+	}
+	if v := getenv("SESSION_SERIALIZER"); v != "" {
+		if v != "json" && v != "gob" {
+			bad("SESSION_SERIALIZER=%q: want json or gob", v)
+		}
+		cfg.Serializer = v
+	}
+	if cfg.RedisURL != "" && !hasAnyPrefix(cfg.RedisURL, "redis://", "rediss://", "unix://") {
+		bad("REDIS_URL: want a redis://, rediss:// or unix:// URL")
+	}
+
+	switch secret := getenv("SESSION_SECRET"); {
+	case secret != "" && cfg.Production && len(secret) < MinSecretBytes:
+		bad("SESSION_SECRET: want at least %d bytes in production, got %d", MinSecretBytes, len(secret))
+	case secret != "":
+		cfg.Secret = []byte(secret)
+	case cfg.Production:
+		bad("SESSION_SECRET: required when APP_ENV=production (at least %d random bytes)", MinSecretBytes)
+	default:
+		cfg.Secret = randomSecret()
+		cfg.SecretGenerated = true
+	}
+	return cfg, errors.Join(problems...)
+}
+
+func hasAnyPrefix(s string, prefixes ...string) bool {
+	for _, p := range prefixes {
+		if strings.HasPrefix(s, p) {
+			return true
+		}
+	}
+	return false
+}
+
+func randomSecret() []byte {
+	b := make([]byte, MinSecretBytes)
+	rand.Read(b) // never fails (crypto/rand panics rather than return short)
+	return []byte(hex.EncodeToString(b))
+}

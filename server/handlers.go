@@ -1,0 +1,171 @@
+package server
+
+import (
+	"errors"
+	mathrand "math/rand/v2"
+	"net/http"
+	"net/url"
+
+	"github.com/gorilla/sessions"
+	"github.com/labstack/echo/v4"
+)
+
+// showIndex is the tutorial's GET /: it opens (or creates) the session and
+// shows the cookie, the Redis key and the values side by side.
+func (a *App) showIndex(c echo.Context) error {
+	v, err := a.sessions.open(c)
+	if err != nil {
+		return err
+	}
+	return c.Render(http.StatusOK, "index", a.indexPage(c, v))
+}
+
+// showSessionJSON is showIndex for scripts: the same state as JSON.
+func (a *App) showSessionJSON(c echo.Context) error {
+	v, err := a.sessions.open(c)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, a.state(v))
+}
+
+// regenerateValue stores a new random number under "value".
+func (a *App) regenerateValue(c echo.Context) error {
+	id, _, err := a.authorize(c)
+	if err != nil {
+		return err
+	}
+	return a.changeValues(c, id, flash{Action: "value", Name: "value"}, func(s *sessions.Session) error {
+		return setValue(s, "value", mathrand.Float64())
+	})
+}
+
+// setVariable stores the form's value under the form's name.
+func (a *App) setVariable(c echo.Context) error {
+	id, form, err := a.authorize(c)
+	if err != nil {
+		return err
+	}
+	name, value := form.Get("name"), form.Get("value")
+	if err := errors.Join(validateName(name), validateValue(value)); err != nil {
+		return err
+	}
+	return a.changeValues(c, id, flash{Action: "set", Name: name}, func(s *sessions.Session) error {
+		return setValue(s, name, value)
+	})
+}
+
+// deleteVariable removes one variable, "value" unless the form names
+// another: the tutorial's /session-delete.
+func (a *App) deleteVariable(c echo.Context) error {
+	id, form, err := a.authorize(c)
+	if err != nil {
+		return err
+	}
+	name := form.Get("name")
+	if name == "" {
+		name = "value"
+	}
+	if err := validateName(name); err != nil {
+		return err
+	}
+	return a.changeValues(c, id, flash{Action: "delete", Name: name}, func(s *sessions.Session) error {
+		delete(s.Values, name)
+		return nil
+	})
+}
+
+// rotateSession moves the values to a new session ID.
+func (a *App) rotateSession(c echo.Context) error {
+	id, _, err := a.authorize(c)
+	if err != nil {
+		return err
+	}
+	sess, err := a.sessions.rotate(c, id)
+	if err != nil {
+		return err
+	}
+	return a.changed(c, sess, flash{Action: "rotate"})
+}
+
+// destroySession deletes the session from Redis and the cookie from the
+// browser: the tutorial's req.session.destroy(), which left the cookie.
+func (a *App) destroySession(c echo.Context) error {
+	id, _, err := a.authorize(c)
+	if err != nil {
+		return err
+	}
+	if err := a.sessions.destroy(c, id); err != nil {
+		return err
+	}
+	if wantsJSON(c.Request()) {
+		return c.JSON(http.StatusOK, map[string]bool{"destroyed": true})
+	}
+	return c.Redirect(http.StatusSeeOther, "/")
+}
+
+// health answers whether Redis answers PING. It creates no session.
+func (a *App) health(c echo.Context) error {
+	if err := a.redis.Client.Ping(c.Request().Context()).Err(); err != nil {
+		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "error": "redis: " + err.Error()})
+	}
+	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// changeValues applies edit to session id under its lock and answers with
+// the new state.
+func (a *App) changeValues(c echo.Context, id string, done flash, edit func(*sessions.Session) error) error {
+	sess, err := a.sessions.change(c, id, edit)
+	if err != nil {
+		return err
+	}
+	return a.changed(c, sess, done)
+}
+
+// authorize returns the session ID and the form of a POST whose CSRF token
+// (form field _csrf or header X-CSRF-Token) belongs to the session its
+// cookie names. Nothing else decides: not Origin, not Sec-Fetch-Site.
+func (a *App) authorize(c echo.Context) (string, url.Values, error) {
+	form, err := postForm(c)
+	if err != nil {
+		return "", nil, err
+	}
+	token := form.Get("_csrf")
+	if token == "" {
+		token = c.Request().Header.Get("X-CSRF-Token")
+	}
+	id := a.sessions.cookieID(c.Request())
+	if !validCSRF(a.cfg.Secret, id, token) {
+		return "", nil, errCSRF
+	}
+	return id, form, nil
+}
+
+// changed answers a successful change: 303 to the page, which then shows
+// what changed, or the new state for a JSON client.
+func (a *App) changed(c echo.Context, sess *sessions.Session, done flash) error {
+	ctx := c.Request().Context()
+	a.sessions.putFlash(ctx, sess.ID, done)
+	if !wantsJSON(c.Request()) {
+		return c.Redirect(http.StatusSeeOther, "/")
+	}
+	entry, err := a.sessions.inspect(ctx, sess.ID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, a.state(&visit{Session: sess, Entry: entry}))
+}
+
+// postForm parses the request body (url-encoded or multipart) once and
+// returns its fields; the query string is not consulted, so a token or a
+// value in a URL is ignored.
+func postForm(c echo.Context) (url.Values, error) {
+	r := c.Request()
+	if err := r.ParseMultipartForm(maxBody); err != nil && err != http.ErrNotMultipart {
+		if tooLarge(err) {
+			return nil, errTooLarge
+		}
+		return nil, badRequest("error.bad_request")
+	}
+	return r.PostForm, nil
+}

@@ -1,0 +1,242 @@
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// testRedis connects to TEST_REDIS_URL when it is set, and otherwise starts
+// the embedded server, so that `go test ./...` passes anywhere while CI runs
+// the same tests against a real redis-server. With REQUIRE_REDIS=1 an
+// unreachable TEST_REDIS_URL fails the test instead of skipping it.
+func testRedis(t testing.TB) *Redis {
+	t.Helper()
+	rdb, err := ConnectRedis(os.Getenv("TEST_REDIS_URL"))
+	if err != nil {
+		t.Fatalf("connect to Redis: %v", err)
+	}
+	t.Cleanup(func() { rdb.Close() })
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if err := rdb.Client.Ping(ctx).Err(); err != nil {
+		if os.Getenv("REQUIRE_REDIS") == "1" {
+			t.Fatalf("REQUIRE_REDIS=1 but TEST_REDIS_URL does not answer: %v", err)
+		}
+		t.Skipf("TEST_REDIS_URL does not answer (%v); unset it to test against the embedded server", err)
+	}
+	return rdb
+}
+
+// testConfig is the default configuration with a key prefix of its own, so
+// that tests sharing one Redis never see each other's keys.
+func testConfig(t testing.TB) Config {
+	t.Helper()
+	cfg, err := ConfigFromEnv(func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := make([]byte, 6)
+	rand.Read(b)
+	cfg.KeyPrefix = "test-" + hex.EncodeToString(b) + ":"
+	return cfg
+}
+
+// newTestApp builds the app on rdb with the real templates and static files.
+func newTestApp(t testing.TB, cfg Config, rdb *Redis) *App {
+	t.Helper()
+	app, err := New(cfg, rdb, os.DirFS("../templates"), os.DirFS("../static"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { deleteKeys(t, rdb.Client, cfg.KeyPrefix) })
+	return app
+}
+
+// deleteKeys removes every key a test made: sessions, locks and flashes.
+func deleteKeys(t testing.TB, rdb redis.UniversalClient, prefix string) {
+	ctx := context.Background()
+	for _, pattern := range []string{prefix + "*", "lock:" + prefix + "*", "flash:" + prefix + "*"} {
+		keys, _ := scanKeys(ctx, rdb, pattern)
+		if len(keys) > 0 {
+			rdb.Del(ctx, keys...)
+		}
+	}
+}
+
+func scanKeys(ctx context.Context, rdb redis.UniversalClient, pattern string) ([]string, error) {
+	var keys []string
+	iter := rdb.Scan(ctx, 0, pattern, 100).Iterator()
+	for iter.Next(ctx) {
+		keys = append(keys, iter.Val())
+	}
+	return keys, iter.Err()
+}
+
+// sessionKeys lists the session keys under the app's prefix.
+func sessionKeys(t testing.TB, rdb *Redis, cfg Config) []string {
+	t.Helper()
+	keys, err := scanKeys(context.Background(), rdb.Client, cfg.KeyPrefix+"*")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return keys
+}
+
+// stored returns the bytes Redis holds under key, or "" when it holds none.
+func stored(t testing.TB, rdb *Redis, key string) string {
+	t.Helper()
+	v, err := rdb.Client.Get(context.Background(), key).Result()
+	if err == redis.Nil {
+		return ""
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// browser is an HTTP client with a cookie jar that does not follow
+// redirects, so that tests see each 303.
+type browser struct {
+	t      testing.TB
+	base   *url.URL
+	client *http.Client
+}
+
+func newBrowser(t testing.TB, srv *httptest.Server) *browser {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	base, _ := url.Parse(srv.URL)
+	return &browser{t: t, base: base, client: &http.Client{
+		Jar:           jar,
+		Timeout:       10 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}}
+}
+
+func startServer(t testing.TB, app *App) *httptest.Server {
+	srv := httptest.NewServer(app)
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// do sends a request and returns the response with its body read.
+func (b *browser) do(req *http.Request) (*http.Response, string) {
+	b.t.Helper()
+	resp, err := b.client.Do(req)
+	if err != nil {
+		b.t.Fatalf("%s %s: %v", req.Method, req.URL.Path, err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp, string(body)
+}
+
+func (b *browser) get(path string, header ...string) (*http.Response, string) {
+	b.t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, b.base.String()+path, nil)
+	setHeaders(req, header)
+	return b.do(req)
+}
+
+// post sends form as a browser form would; header holds name, value pairs.
+func (b *browser) post(path string, form url.Values, header ...string) (*http.Response, string) {
+	b.t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, b.base.String()+path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	setHeaders(req, header)
+	return b.do(req)
+}
+
+func setHeaders(req *http.Request, header []string) {
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+}
+
+// state fetches /api/session.
+func (b *browser) state() sessionState {
+	b.t.Helper()
+	resp, body := b.get("/api/session")
+	if resp.StatusCode != http.StatusOK {
+		b.t.Fatalf("GET /api/session: status %d: %s", resp.StatusCode, body)
+	}
+	return decodeState(b.t, body)
+}
+
+func decodeState(t testing.TB, body string) sessionState {
+	t.Helper()
+	var st sessionState
+	if err := json.Unmarshal([]byte(body), &st); err != nil {
+		t.Fatalf("decode %q: %v", body, err)
+	}
+	return st
+}
+
+// cookie returns the session cookie in the jar, or "".
+func (b *browser) cookie(name string) string {
+	for _, c := range b.client.Jar.Cookies(b.base) {
+		if c.Name == name {
+			return c.Value
+		}
+	}
+	return ""
+}
+
+// setCookie puts a cookie into the jar, as a forged or stale one would be.
+func (b *browser) setCookie(name, value string) {
+	b.client.Jar.SetCookies(b.base, []*http.Cookie{{Name: name, Value: value, Path: "/"}})
+}
+
+// form is url.Values from name, value pairs.
+func form(pairs ...string) url.Values {
+	v := url.Values{}
+	for i := 0; i+1 < len(pairs); i += 2 {
+		v.Add(pairs[i], pairs[i+1])
+	}
+	return v
+}
+
+// setCookieHeader returns the Set-Cookie of the named cookie in resp.
+func setCookieHeader(resp *http.Response, name string) *http.Cookie {
+	for _, c := range resp.Cookies() {
+		if c.Name == name {
+			return c
+		}
+	}
+	return nil
+}
+
+// mustClient opens a second client on the server at addr, as a second app
+// instance would.
+func mustClient(t testing.TB, addr string) redis.UniversalClient {
+	c := redis.NewClient(withTimeouts(&redis.Options{Addr: addr}))
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// env is a getenv over a map.
+func env(vars map[string]string) func(string) string {
+	return func(k string) string { return vars[k] }
+}
+
+// firstLine shortens a response body for a failure message.
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}

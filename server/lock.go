@@ -1,0 +1,68 @@
+package server
+
+import (
+	"context"
+	"math/rand/v2"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Why a lock and not WATCH/MULTI: every change is load, edit, save, and the
+// save goes through the stock store, which writes with a plain SET on its
+// own connection; WATCH would need the load and the save on one connection
+// inside one transaction, which that store cannot do. A lock also serializes
+// 30 writers to one session in 30 turns, where optimistic retries would
+// redo most of the work on every conflict. The lock is a key of its own
+// (SET NX PX), so it works across app instances and in Redis Cluster.
+const (
+	// lockTTL outlives the request deadline, so the holder's request has
+	// always ended (or been cancelled) before its lock can expire under it.
+	lockTTL = 2 * requestTimeout
+	// Waiters poll with a growing pause, capped so that a queue of 30 turns
+	// still drains well within the request deadline.
+	lockFirstPause = time.Millisecond
+	lockMaxPause   = 20 * time.Millisecond
+)
+
+// unlockScript deletes the lock only if this request still holds it.
+var unlockScript = redis.NewScript(`
+if redis.call("GET", KEYS[1]) == ARGV[1] then
+  return redis.call("DEL", KEYS[1])
+end
+return 0`)
+
+func lockKey(sessionKey string) string { return "lock:" + sessionKey }
+
+// withLock runs fn while holding the lock of session id. Waiting ends with
+// errSessionBusy when the request's deadline comes first.
+func (s *sessionStore) withLock(ctx context.Context, id string, fn func(context.Context) error) error {
+	key := lockKey(s.key(id))
+	token, err := newSessionID() // any unguessable value will do
+	if err != nil {
+		return err
+	}
+	pause := lockFirstPause
+	for {
+		ok, err := s.rdb.SetNX(ctx, key, token, lockTTL).Result()
+		if err != nil {
+			return unavailable(err)
+		}
+		if ok {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return errSessionBusy
+		case <-time.After(pause/2 + rand.N(pause)): // jitter spreads the waiters out
+		}
+		pause = min(2*pause, lockMaxPause)
+	}
+	defer func() {
+		// Release even when the request was cancelled meanwhile.
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), redisIOTimeout)
+		defer cancel()
+		unlockScript.Run(ctx, s.rdb, []string{key}, token)
+	}()
+	return fn(ctx)
+}

@@ -1,0 +1,185 @@
+package server
+
+import (
+	"cmp"
+	"encoding/base64"
+	"fmt"
+	"net/http"
+	"slices"
+	"time"
+	"unicode/utf8"
+
+	"github.com/labstack/echo/v4"
+)
+
+// sessionState is the JSON of /api/session and of a POST answered as JSON;
+// the page shows the same fields.
+type sessionState struct {
+	Cookie    cookieState    `json:"cookie"`
+	Redis     redisState     `json:"redis"`
+	Values    map[string]any `json:"values"`
+	IsNew     bool           `json:"is_new"`
+	CSRFToken string         `json:"csrf_token"`
+	Instance  string         `json:"instance"`
+}
+
+// cookieState is the session cookie as this response sets it, which is what
+// the browser holds once the response arrives.
+type cookieState struct {
+	Name     string `json:"name"`
+	Value    string `json:"value"`
+	Path     string `json:"path"`
+	MaxAge   int    `json:"max_age"`
+	HTTPOnly bool   `json:"http_only"`
+	SameSite string `json:"same_site"`
+	Secure   bool   `json:"secure"`
+}
+
+// redisState is what Redis holds under the session key.
+type redisState struct {
+	Key      string `json:"key"`
+	TTLms    int64  `json:"ttl_ms"`
+	Bytes    int    `json:"bytes"`
+	Encoding string `json:"encoding"`
+	// Raw is the stored bytes as text when they are UTF-8 (JSON always is),
+	// else in base64 (gob usually is); RawFormat says which.
+	Raw       string `json:"raw"`
+	RawFormat string `json:"raw_format"`
+}
+
+func (a *App) state(v *visit) sessionState {
+	opts := a.sessions.options
+	values := make(map[string]any, len(v.Session.Values))
+	for k, val := range v.Session.Values {
+		values[fmt.Sprint(k)] = val
+	}
+	return sessionState{
+		Cookie: cookieState{
+			Name:     a.sessions.cookieName,
+			Value:    v.Session.ID,
+			Path:     opts.Path,
+			MaxAge:   opts.MaxAge,
+			HTTPOnly: opts.HttpOnly,
+			SameSite: sameSiteName(opts.SameSite),
+			Secure:   opts.Secure,
+		},
+		Redis:     a.redisState(v.Entry),
+		Values:    values,
+		IsNew:     v.IsNew,
+		CSRFToken: csrfToken(a.cfg.Secret, v.Session.ID),
+		Instance:  a.instance,
+	}
+}
+
+func (a *App) redisState(e redisEntry) redisState {
+	rs := redisState{Key: e.Key, TTLms: milliseconds(e.TTL), Bytes: len(e.Raw), Encoding: a.sessions.encoding}
+	if utf8.Valid(e.Raw) {
+		rs.Raw, rs.RawFormat = string(e.Raw), "text"
+	} else {
+		rs.Raw, rs.RawFormat = base64.StdEncoding.EncodeToString(e.Raw), "base64"
+	}
+	return rs
+}
+
+// milliseconds keeps Redis's -1 (no TTL) and -2 (no key) as they are.
+func milliseconds(d time.Duration) int64 {
+	if d < 0 {
+		return int64(d)
+	}
+	return d.Milliseconds()
+}
+
+func sameSiteName(s http.SameSite) string {
+	switch s {
+	case http.SameSiteLaxMode:
+		return "Lax"
+	case http.SameSiteStrictMode:
+		return "Strict"
+	case http.SameSiteNoneMode:
+		return "None"
+	}
+	return ""
+}
+
+// page is what every page template gets.
+type page struct {
+	Lang     string
+	TitleKey string
+	Embedded bool
+	Instance string
+}
+
+// T returns the page's text for a message key; see messages.go.
+func (p page) T(key string) string { return translate(p.Lang, key) }
+
+func (a *App) page(c echo.Context, titleKey string) page {
+	return page{Lang: pickLang(c), TitleKey: titleKey, Embedded: a.redis.Embedded, Instance: a.instance}
+}
+
+// indexPage is the data of the main page.
+type indexPage struct {
+	page
+	Session   sessionState
+	Rows      []valueRow
+	Flash     flash
+	KeyPrefix string
+	Expires   time.Time // of the cookie, as Set-Cookie states it
+	CLI       []string  // one-shot redis-cli commands for this key
+	Limits    limits
+}
+
+type valueRow struct {
+	Name, Type, Display string
+}
+
+type limits struct{ NameLength, ValueBytes, Variables int }
+
+func (a *App) indexPage(c echo.Context, v *visit) indexPage {
+	st := a.state(v)
+	rows := make([]valueRow, 0, len(st.Values))
+	for name, val := range st.Values {
+		rows = append(rows, valueRow{Name: name, Type: typeName(val), Display: fmt.Sprint(val)})
+	}
+	slices.SortFunc(rows, func(x, y valueRow) int { return cmp.Compare(x.Name, y.Name) })
+	key := st.Redis.Key
+	return indexPage{
+		page:      a.page(c, "index.title"),
+		Session:   st,
+		Rows:      rows,
+		Flash:     v.Flash,
+		KeyPrefix: a.sessions.prefix,
+		Expires:   time.Now().Add(time.Duration(st.Cookie.MaxAge) * time.Second).UTC(),
+		CLI: []string{
+			a.redis.CLI + " GET " + key,
+			a.redis.CLI + " PTTL " + key,
+			a.redis.CLI + " STRLEN " + key,
+		},
+		Limits: limits{MaxNameLength, MaxValueBytes, MaxVariables},
+	}
+}
+
+// typeName names a stored value's type as a learner would.
+func typeName(v any) string {
+	switch v.(type) {
+	case float64:
+		return "number"
+	case int64, int:
+		return "integer"
+	case string:
+		return "string"
+	case bool:
+		return "boolean"
+	}
+	return fmt.Sprintf("%T", v)
+}
+
+// errorPage is the data of the error page.
+type errorPage struct {
+	page
+	Status     int
+	MessageKey string
+}
+
+func (a *App) errorPage(c echo.Context, e *appError) errorPage {
+	return errorPage{page: a.page(c, "error.title"), Status: e.Status, MessageKey: e.Key}
+}
