@@ -5,6 +5,7 @@ import (
 	mathrand "math/rand/v2"
 	"net/http"
 	"net/url"
+	"strings"
 
 	"github.com/gorilla/sessions"
 	"github.com/labstack/echo/v4"
@@ -161,10 +162,14 @@ func (a *App) changed(c echo.Context, sess *sessions.Session, done flash) error 
 // value in a URL is ignored.
 func postForm(c echo.Context) (url.Values, error) {
 	r := c.Request()
-	if err := r.ParseMultipartForm(maxBody); err != nil && err != http.ErrNotMultipart {
-		if tooLarge(err) {
-			return nil, errTooLarge
-		}
+	err := r.ParseForm()
+	if err == nil && strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+		err = r.ParseMultipartForm(maxBody)
+	}
+	switch {
+	case tooLarge(err):
+		return nil, errTooLarge
+	case err != nil:
 		return nil, badRequest("error.bad_request")
 	}
 	return r.PostForm, nil

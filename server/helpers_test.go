@@ -67,7 +67,8 @@ func newTestApp(t testing.TB, cfg Config, rdb *Redis) *App {
 
 // deleteKeys removes every key a test made: sessions, locks and flashes.
 func deleteKeys(t testing.TB, rdb redis.UniversalClient, prefix string) {
-	ctx := context.Background()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
 	for _, pattern := range []string{prefix + "*", "lock:" + prefix + "*", "flash:" + prefix + "*"} {
 		keys, _ := scanKeys(ctx, rdb, pattern)
 		if len(keys) > 0 {

@@ -90,7 +90,10 @@ func withTimeouts(opts *redis.Options) *redis.Options {
 	opts.WriteTimeout = redisIOTimeout
 	opts.PoolTimeout = redisIOTimeout
 	opts.ContextTimeoutEnabled = true // request deadlines apply to socket reads too
+	// One retry of a command, one retry of a dial: a refused connection is
+	// reported at once instead of after the default five dials.
 	opts.MaxRetries = 1
+	opts.DialerRetries = 1
 	// No CLIENT SETINFO or CLIENT MAINT_NOTIFICATIONS on connect: they are
 	// noise in what the app shows of its Redis traffic, and miniredis and
 	// older servers answer them with errors.

@@ -1,0 +1,93 @@
+package server
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestConfigDefaults(t *testing.T) {
+	cfg, err := ConfigFromEnv(env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Port != 8080 || cfg.MaxAge != 120 || cfg.CookieName != "web.engineer" || cfg.KeyPrefix != "dev.blog:" ||
+		cfg.Serializer != "json" || cfg.Production || cfg.RedisURL != "" {
+		t.Errorf("defaults: %+v", cfg)
+	}
+	if !cfg.SecretGenerated || len(cfg.Secret) < MinSecretBytes {
+		t.Errorf("no random secret outside production: %d bytes", len(cfg.Secret))
+	}
+	other, _ := ConfigFromEnv(env(nil))
+	if string(other.Secret) == string(cfg.Secret) {
+		t.Errorf("two starts generated the same secret")
+	}
+}
+
+func TestConfigFromEnv(t *testing.T) {
+	secret := strings.Repeat("s", 32)
+	for _, tc := range []struct {
+		name string
+		vars map[string]string
+		want []string // parts of the error; none means valid
+		ok   func(Config) bool
+	}{
+		{"all set", map[string]string{
+			"PORT": "9000", "REDIS_URL": "rediss://u:p@host:6380/1", "SESSION_SECRET": secret, "SESSION_MAX_AGE": "2",
+			"SESSION_COOKIE_NAME": "sid", "SESSION_KEY_PREFIX": "app:s:", "SESSION_SERIALIZER": "gob", "APP_ENV": "production",
+		}, nil, func(c Config) bool {
+			return c.Port == 9000 && c.MaxAge == 2 && c.CookieName == "sid" && c.KeyPrefix == "app:s:" &&
+				c.Serializer == "gob" && c.Production && string(c.Secret) == secret && !c.SecretGenerated
+		}},
+		{"unix socket", map[string]string{"REDIS_URL": "unix:///run/redis.sock"}, nil, nil},
+		{"port 0 picks a free port", map[string]string{"PORT": "0"}, nil, func(c Config) bool { return c.Port == 0 }},
+		{"production without secret", map[string]string{"APP_ENV": "production"}, []string{"SESSION_SECRET: required"}, nil},
+		{"production with a short secret", map[string]string{"APP_ENV": "production", "SESSION_SECRET": "short"}, []string{"at least 32 bytes"}, nil},
+		{"every bad variable at once", map[string]string{
+			"PORT": "http", "SESSION_MAX_AGE": "0", "SESSION_COOKIE_NAME": "a b", "SESSION_KEY_PREFIX": "dev blog",
+			"SESSION_SERIALIZER": "xml", "APP_ENV": "staging", "REDIS_URL": "http://x",
+		}, []string{"PORT=", "SESSION_MAX_AGE=", "SESSION_COOKIE_NAME=", "SESSION_KEY_PREFIX=", "SESSION_SERIALIZER=", "APP_ENV=", "REDIS_URL"}, nil},
+		{"port too large", map[string]string{"PORT": "65536"}, []string{"PORT="}, nil},
+		{"max age not a number", map[string]string{"SESSION_MAX_AGE": "2m"}, []string{"SESSION_MAX_AGE="}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg, err := ConfigFromEnv(env(tc.vars))
+			if len(tc.want) == 0 {
+				if err != nil {
+					t.Fatalf("unexpected error: %v", err)
+				}
+				if tc.ok != nil && !tc.ok(cfg) {
+					t.Errorf("config %+v", cfg)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatalf("no error, want %q", tc.want)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q lacks %q", err, w)
+				}
+			}
+			if lines := strings.Count(err.Error(), "\n") + 1; lines != len(tc.want) {
+				t.Errorf("error has %d lines, want one per bad variable (%d):\n%v", lines, len(tc.want), err)
+			}
+		})
+	}
+}
+
+func TestRedisCLICommandHidesPassword(t *testing.T) {
+	for _, tc := range []struct{ url, want string }{
+		{"redis://127.0.0.1:6379", "redis-cli -h 127.0.0.1 -p 6379"},
+		{"rediss://user:secret@cache.example:6380/2", "redis-cli -h cache.example -p 6380 --tls --user user --askpass -n 2"},
+		{"unix:///run/redis.sock", "redis-cli -s /run/redis.sock"},
+	} {
+		rdb, err := ConnectRedis(tc.url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rdb.Close()
+		if rdb.CLI != tc.want || strings.Contains(rdb.CLI, "secret") {
+			t.Errorf("%s: CLI %q, want %q", tc.url, rdb.CLI, tc.want)
+		}
+	}
+}

@@ -1,0 +1,160 @@
+package server
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+// TestErrorStatuses drives the full router with a recorder: every error a
+// client can cause gets its status, as a page or as JSON, and never a 500.
+func TestErrorStatuses(t *testing.T) {
+	rdb := testRedis(t)
+	cfg := testConfig(t)
+	app := newTestApp(t, cfg, rdb)
+	big := strings.Repeat("x", maxBody+1)
+
+	for _, tc := range []struct {
+		name, method, path, body, accept string
+		chunked                          bool
+		want                             int
+		wantText                         string
+	}{
+		{name: "unknown page", method: "GET", path: "/nope", want: 404, wantText: "There is no page"},
+		{name: "unknown page, JSON", method: "GET", path: "/nope", accept: "application/json", want: 404, wantText: `"error":"There is no page`},
+		{name: "unknown API path", method: "GET", path: "/api/nope", want: 404, wantText: `"error"`},
+		{name: "GET on a POST route", method: "GET", path: "/value", want: 405},
+		{name: "DELETE on the page", method: "DELETE", path: "/", want: 405},
+		{name: "POST on the page", method: "POST", path: "/", accept: "application/json", want: 405, wantText: `"error"`},
+		{name: "body over 64 KiB", method: "POST", path: "/set", body: big, want: 413},
+		{name: "chunked body over 64 KiB", method: "POST", path: "/set", body: big, chunked: true, want: 413},
+		{name: "body over 64 KiB, JSON", method: "POST", path: "/value", body: big, accept: "application/json", want: 413, wantText: "64 KiB"},
+		{name: "body of exactly 64 KiB", method: "POST", path: "/set", body: "a=" + strings.Repeat("x", maxBody-2), want: 403},
+		{name: "malformed form", method: "POST", path: "/set", body: "%zz", want: 400},
+		{name: "no CSRF token, JSON", method: "POST", path: "/set", body: "name=a&value=b", accept: "application/json", want: 403, wantText: "CSRF"},
+		{name: "static file", method: "GET", path: "/static/style.css", want: 200},
+		{name: "static folder", method: "GET", path: "/static/", want: 404},
+		{name: "path traversal", method: "GET", path: "/static/../main.go", want: 404},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			req := httptest.NewRequest(tc.method, tc.path, strings.NewReader(tc.body))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			if tc.chunked {
+				req.ContentLength = -1
+			}
+			if tc.accept != "" {
+				req.Header.Set("Accept", tc.accept)
+			}
+			rec := httptest.NewRecorder()
+			app.ServeHTTP(rec, req)
+			if rec.Code != tc.want {
+				t.Fatalf("status %d, want %d: %s", rec.Code, tc.want, firstLine(rec.Body.String()))
+			}
+			if !strings.Contains(rec.Body.String(), tc.wantText) {
+				t.Errorf("body %q lacks %q", rec.Body.String(), tc.wantText)
+			}
+			if strings.Contains(tc.accept, "json") || strings.HasPrefix(tc.path, "/api/") {
+				var e map[string]string
+				if err := json.Unmarshal(rec.Body.Bytes(), &e); err != nil || e["error"] == "" {
+					t.Errorf("JSON error body %q", rec.Body.String())
+				}
+			}
+		})
+	}
+	if keys := sessionKeys(t, rdb, cfg); len(keys) != 0 {
+		t.Errorf("failed requests made sessions: %v", keys)
+	}
+}
+
+// TestUserValuesAreEscaped stores markup and checks that the page shows it as
+// text, under a policy that would block inline script anyway.
+func TestUserValuesAreEscaped(t *testing.T) {
+	rdb := testRedis(t)
+	cfg := testConfig(t)
+	b := newBrowser(t, startServer(t, newTestApp(t, cfg, rdb)))
+	st := b.state()
+	payload := `<script>alert(1)</script><img src=x onerror=alert(2)>"'&`
+	if resp, _ := b.post("/set", form("_csrf", st.CSRFToken, "name", "xss", "value", payload)); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("set: %d", resp.StatusCode)
+	}
+	resp, body := b.get("/")
+	if strings.Contains(body, "<script") || strings.Contains(body, "<img") {
+		t.Errorf("page holds unescaped markup")
+	}
+	if !strings.Contains(body, "&lt;script&gt;alert(1)&lt;/script&gt;") {
+		t.Errorf("page does not show the value escaped")
+	}
+	if strings.Contains(body, " style=") || strings.Contains(body, "<style") {
+		t.Errorf("page has inline styles, which the policy forbids")
+	}
+	csp := resp.Header.Get("Content-Security-Policy")
+	for _, directive := range []string{"script-src 'self'", "style-src 'self'", "frame-ancestors 'none'", "form-action 'self'"} {
+		if !strings.Contains(csp, directive) || strings.Contains(csp, "unsafe-inline") {
+			t.Errorf("Content-Security-Policy %q: want %s and no unsafe-inline", csp, directive)
+		}
+	}
+	if resp.Header.Get("X-Content-Type-Options") != "nosniff" {
+		t.Errorf("no nosniff")
+	}
+	// A rejected name must not come back as markup on the error page.
+	_, body = b.post("/set", form("_csrf", st.CSRFToken, "name", "<b>x</b>", "value", "v"))
+	if strings.Contains(body, "<b>x</b>") {
+		t.Errorf("error page echoes markup")
+	}
+}
+
+// TestEveryPageRendersInBothLanguages renders each template in English and
+// Japanese and checks that no message key is left untranslated.
+func TestEveryPageRendersInBothLanguages(t *testing.T) {
+	rdb := testRedis(t)
+	cfg := testConfig(t)
+	srv := startServer(t, newTestApp(t, cfg, rdb))
+	b := newBrowser(t, srv)
+	st := b.state()
+	b.post("/set", form("_csrf", st.CSRFToken, "name", "flag", "value", "on")) // a flash and a second row
+	for _, lang := range []string{"en", "ja"} {
+		for _, path := range []string{"/", "/nope"} {
+			_, body := b.get(path+"?lang="+lang, "Accept-Language", "fr")
+			if !strings.Contains(body, `<html lang="`+lang+`">`) {
+				t.Errorf("%s in %s: wrong lang attribute", path, lang)
+			}
+			for _, prefix := range []string{"index.", "notice.", "cookie.", "redis.", "values.", "actions.", "error.", "type."} {
+				if i := strings.Index(body, ">"+prefix); i >= 0 {
+					t.Errorf("%s in %s shows a raw message key near %q", path, lang, body[i:min(len(body), i+40)])
+				}
+			}
+		}
+	}
+	if _, body := b.get("/", "Accept-Language", "en"); !strings.Contains(body, `<html lang="ja">`) {
+		t.Errorf("the lang cookie set by ?lang=ja did not win over Accept-Language")
+	}
+	fresh := newBrowser(t, srv)
+	if _, body := fresh.get("/", "Accept-Language", "ja-JP,ja;q=0.9,en;q=0.5"); !strings.Contains(body, `<html lang="ja">`) {
+		t.Errorf("Accept-Language ja did not choose Japanese")
+	}
+}
+
+func TestCatalogsHoldTheSameKeys(t *testing.T) {
+	for key := range catalog["en"] {
+		if catalog["ja"][key] == "" {
+			t.Errorf("ja lacks %q", key)
+		}
+	}
+	for key := range catalog["ja"] {
+		if catalog["en"][key] == "" {
+			t.Errorf("en lacks %q", key)
+		}
+	}
+	for _, e := range []*appError{errCSRF, errSessionBusy, errTooLarge, classify(errSessionGone)} {
+		if _, ok := catalog["en"][e.Key]; !ok {
+			t.Errorf("no message for %s", e.Key)
+		}
+	}
+	for _, key := range statusKeys {
+		if _, ok := catalog["en"][key]; !ok {
+			t.Errorf("no message for %s", key)
+		}
+	}
+}

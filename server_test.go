@@ -1,0 +1,127 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"os"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// lockedBuffer collects what run prints while the test reads it.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+var listeningLine = regexp.MustCompile(`listening on (http://localhost:\d+)`)
+
+// startRun runs the app as main does, on a free port, and returns its base
+// URL and a function that stops it and returns run's error.
+func startRun(t *testing.T, vars map[string]string) (string, *lockedBuffer, func() error) {
+	t.Helper()
+	vars["PORT"] = "0"
+	ctx, cancel := context.WithCancel(context.Background())
+	out := &lockedBuffer{}
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, func(k string) string { return vars[k] }, out) }()
+	stop := sync.OnceValue(func() error {
+		cancel()
+		select {
+		case err := <-done:
+			return err
+		case <-time.After(15 * time.Second):
+			t.Error("run did not return after cancel")
+			return nil
+		}
+	})
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		if m := listeningLine.FindStringSubmatch(out.String()); m != nil {
+			t.Cleanup(func() { stop() })
+			return m[1], out, stop
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("run returned early: %v\n%s", err, out)
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("run printed no address:\n%s", out)
+		}
+	}
+}
+
+func TestRunServesWithEmbeddedRedis(t *testing.T) {
+	base, out, stop := startRun(t, map[string]string{})
+	resp, err := http.Get(base + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "embedded Redis") {
+		t.Errorf("GET /: %d, embedded badge shown: %v", resp.StatusCode, strings.Contains(string(body), "embedded Redis"))
+	}
+	if c := resp.Cookies(); len(c) != 1 || c[0].Name != "web.engineer" {
+		t.Errorf("cookies %v", c)
+	}
+	printed := out.String()
+	for _, want := range []string{"embedded Redis (miniredis) on 127.0.0.1:", "redis-cli -h 127.0.0.1 -p ", "--scan --pattern 'dev.blog:*'", "SESSION_SECRET is not set"} {
+		if !strings.Contains(printed, want) {
+			t.Errorf("start-up output lacks %q:\n%s", want, printed)
+		}
+	}
+	if err := stop(); err != nil {
+		t.Errorf("run after cancel: %v", err)
+	}
+	if _, err := http.Get(base + "/healthz"); err == nil {
+		t.Errorf("still serving after shutdown")
+	}
+}
+
+func TestRunUsesRedisURL(t *testing.T) {
+	url := os.Getenv("TEST_REDIS_URL")
+	if url == "" {
+		t.Skip("TEST_REDIS_URL is not set")
+	}
+	base, out, _ := startRun(t, map[string]string{"REDIS_URL": url, "SESSION_KEY_PREFIX": "test-run:"})
+	resp, err := http.Get(base + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || strings.Contains(out.String(), "embedded") {
+		t.Errorf("healthz %d; output:\n%s", resp.StatusCode, out)
+	}
+}
+
+func TestRunRejectsBadConfiguration(t *testing.T) {
+	err := run(context.Background(), func(k string) string {
+		return map[string]string{"APP_ENV": "production", "PORT": "x", "SESSION_MAX_AGE": "-1"}[k]
+	}, io.Discard)
+	if err == nil {
+		t.Fatal("run started with a bad configuration")
+	}
+	for _, want := range []string{"SESSION_SECRET", "PORT", "SESSION_MAX_AGE"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not name %s", err, want)
+		}
+	}
+}
