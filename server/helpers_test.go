@@ -221,12 +221,16 @@ func setCookieHeader(resp *http.Response, name string) *http.Cookie {
 	return nil
 }
 
-// mustClient opens a second client on the server at addr, as a second app
-// instance would.
-func mustClient(t testing.TB, addr string) redis.UniversalClient {
-	c := redis.NewClient(withTimeouts(&redis.Options{Addr: addr}))
+// secondClient connects a second client to the server rdb talks to, as a
+// second app instance would.
+func secondClient(t testing.TB, rdb *Redis) *Redis {
+	t.Helper()
+	if !rdb.Embedded {
+		return testRedis(t)
+	}
+	c := redis.NewClient(withTimeouts(&redis.Options{Addr: rdb.Addr()}))
 	t.Cleanup(func() { c.Close() })
-	return c
+	return &Redis{Client: c, Embedded: true, CLI: rdb.CLI}
 }
 
 // env is a getenv over a map.

@@ -347,17 +347,23 @@ func TestInputLimits(t *testing.T) {
 	}
 }
 
+// TestConcurrentSetsAreNotLost sends 30 sets with distinct names to one
+// session at once, through two app instances on one Redis, while plain page
+// loads of the same session run beside them: all 30 must be kept.
 func TestConcurrentSetsAreNotLost(t *testing.T) {
 	rdb := testRedis(t)
 	cfg := testConfig(t)
-	srv := startServer(t, newTestApp(t, cfg, rdb))
-	b := newBrowser(t, srv)
-	st := b.state()
+	first := newBrowser(t, startServer(t, newTestApp(t, cfg, rdb)))
+	st := first.state()
+	second := newBrowser(t, startServer(t, newTestApp(t, cfg, secondClient(t, rdb))))
+	second.setCookie(cfg.CookieName, st.Cookie.Value)
+	instances := []*browser{first, second}
 
 	const writers = 30
 	var wg sync.WaitGroup
 	errs := make(chan string, 2*writers)
 	for i := range writers {
+		b := instances[i%2]
 		wg.Go(func() {
 			name := fmt.Sprintf("var%02d", i)
 			resp, body := b.post("/set", form("_csrf", st.CSRFToken, "name", name, "value", name))
@@ -365,7 +371,7 @@ func TestConcurrentSetsAreNotLost(t *testing.T) {
 				errs <- name + ": " + resp.Status + " " + firstLine(body)
 			}
 		})
-		wg.Go(func() { // plain page loads of the same session at the same time
+		wg.Go(func() {
 			if resp, _ := b.get("/"); resp.StatusCode != http.StatusOK {
 				errs <- "GET /: " + resp.Status
 			}
@@ -412,15 +418,10 @@ func TestSessionExpires(t *testing.T) {
 }
 
 func TestTwoInstancesShareSessions(t *testing.T) {
-	rdb1, rdb2 := testRedis(t), (*Redis)(nil)
+	rdb := testRedis(t)
 	cfg := testConfig(t)
-	if rdb1.Embedded {
-		rdb2 = &Redis{Client: mustClient(t, rdb1.Addr()), Embedded: true, CLI: rdb1.CLI}
-	} else {
-		rdb2 = testRedis(t)
-	}
-	a := newTestApp(t, cfg, rdb1)
-	b := newTestApp(t, cfg, rdb2) // same secret and prefix, own client
+	a := newTestApp(t, cfg, rdb)
+	b := newTestApp(t, cfg, secondClient(t, rdb)) // same secret and prefix, own client
 	b.instance = "second"
 	srvA, srvB := startServer(t, a), startServer(t, b)
 
@@ -457,5 +458,43 @@ func TestHealthCreatesNoSession(t *testing.T) {
 	}
 	if len(resp.Header["Set-Cookie"]) != 0 || len(sessionKeys(t, rdb, cfg)) != 0 {
 		t.Errorf("/healthz made a session: %q", resp.Header["Set-Cookie"])
+	}
+}
+
+// TestPageShowsWhatTheLastPostChanged follows each POST's 303 and expects the
+// page to say what that POST did, once.
+func TestPageShowsWhatTheLastPostChanged(t *testing.T) {
+	rdb := testRedis(t)
+	cfg := testConfig(t)
+	b := newBrowser(t, startServer(t, newTestApp(t, cfg, rdb)))
+	_, body := b.get("/")
+	if !strings.Contains(body, "created one") {
+		t.Errorf("first page does not say that it created the session")
+	}
+	token := b.state().CSRFToken
+	for _, tc := range []struct {
+		path string
+		form []string
+		want string
+	}{
+		{"/value", nil, "A new random number was stored in value."},
+		{"/set", []string{"name", "colour", "value", "blue"}, "The variable colour was stored."},
+		{"/delete", []string{"name", "colour"}, "The variable colour was deleted"},
+		{"/rotate", nil, "The session moved to a new ID"},
+	} {
+		resp, _ := b.post(tc.path, form(append([]string{"_csrf", token}, tc.form...)...))
+		if resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("POST %s: %d", tc.path, resp.StatusCode)
+		}
+		if _, body := b.get("/"); !strings.Contains(body, tc.want) {
+			t.Errorf("after POST %s the page does not say %q", tc.path, tc.want)
+		}
+		if _, body := b.get("/"); strings.Contains(body, tc.want) || strings.Contains(body, `class="notice`) {
+			t.Errorf("the notice of POST %s is shown twice", tc.path)
+		}
+		token = b.state().CSRFToken
+	}
+	if keys, _ := scanKeys(context.Background(), rdb.Client, "flash:"+cfg.KeyPrefix+"*"); len(keys) != 0 {
+		t.Errorf("flash keys left behind: %v", keys)
 	}
 }
