@@ -16,6 +16,9 @@ import (
 type flash struct {
 	Action string `json:"action"`         // value, set, delete, rotate
 	Name   string `json:"name,omitempty"` // the variable concerned
+	// Exchange is what the POST itself carried and sent to Redis, which the
+	// page after the redirect shows beside its own.
+	Exchange *exchange `json:"exchange,omitempty"`
 }
 
 const flashTTL = time.Minute

@@ -27,7 +27,7 @@ func (a *App) showSessionJSON(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, a.state(v))
+	return c.JSON(http.StatusOK, a.state(c, v))
 }
 
 // regenerateValue stores a new random number under "value".
@@ -146,6 +146,7 @@ func (a *App) authorize(c echo.Context) (string, url.Values, error) {
 // what changed, or the new state for a JSON client.
 func (a *App) changed(c echo.Context, sess *sessions.Session, done flash) error {
 	ctx := c.Request().Context()
+	done.Exchange = currentExchange(c)
 	a.sessions.putFlash(ctx, sess.ID, done)
 	if !wantsJSON(c.Request()) {
 		return c.Redirect(http.StatusSeeOther, "/")
@@ -154,7 +155,7 @@ func (a *App) changed(c echo.Context, sess *sessions.Session, done flash) error 
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, a.state(&visit{Session: sess, Entry: entry}))
+	return c.JSON(http.StatusOK, a.state(c, &visit{Session: sess, Entry: entry}))
 }
 
 // postForm parses the request body (url-encoded or multipart) once and

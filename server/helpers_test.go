@@ -113,15 +113,19 @@ func stored(t testing.TB, rdb *Redis, key string) string {
 // redirects, so that tests see each 303.
 type browser struct {
 	t      testing.TB
+	server *httptest.Server
 	base   *url.URL
 	client *http.Client
 }
+
+// srv is the server this browser talks to.
+func (b *browser) srv() *httptest.Server { return b.server }
 
 func newBrowser(t testing.TB, srv *httptest.Server) *browser {
 	t.Helper()
 	jar, _ := cookiejar.New(nil)
 	base, _ := url.Parse(srv.URL)
-	return &browser{t: t, base: base, client: &http.Client{
+	return &browser{t: t, server: srv, base: base, client: &http.Client{
 		Jar:           jar,
 		Timeout:       10 * time.Second,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },

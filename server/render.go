@@ -14,8 +14,11 @@ import (
 // pageFiles are the pages of the app; each is parsed with layout.html into a
 // template set of its own, once, at start.
 var pageFiles = map[string]string{
-	"index": "index.html",
-	"error": "error.html",
+	"index":    "index.html",
+	"error":    "error.html",
+	"tutorial": "tutorial.html",
+	"sessions": "sessions.html",
+	"lab":      "lab.html",
 }
 
 // renderer is the app's echo.Renderer.
@@ -24,7 +27,11 @@ type renderer struct {
 }
 
 var templateFuncs = template.FuncMap{
-	"seconds":  func(ms int64) string { return fmt.Sprintf("%.1f", float64(ms)/1000) },
+	"seconds": func(ms int64) string { return fmt.Sprintf("%.1f", float64(ms)/1000) },
+	"ms":      func(seconds int) int { return seconds * 1000 },
+	"labSide": func(p labPage, titleKey string, side labSide) labSideView {
+		return labSideView{Page: p, TitleKey: titleKey, Side: side}
+	},
 	"httpDate": func(t time.Time) string { return t.Format(time.RFC1123) },
 }
 

@@ -11,6 +11,10 @@ func (a *App) routes(static fs.FS) {
 	e.POST("/delete", a.deleteVariable)
 	e.POST("/rotate", a.rotateSession)
 	e.POST("/destroy", a.destroySession)
+	e.GET("/sessions", a.showSessions)
+	e.GET("/lab/fixation", a.showFixationLab)
+	e.POST("/lab/fixation", a.runFixationLab)
+	e.GET("/tutorial", a.showTutorial)
 	e.GET("/healthz", a.health)
 	e.StaticFS("/static", static)
 }

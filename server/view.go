@@ -1,8 +1,11 @@
 package server
 
 import (
+	"bytes"
 	"cmp"
 	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"slices"
@@ -21,6 +24,8 @@ type sessionState struct {
 	IsNew     bool           `json:"is_new"`
 	CSRFToken string         `json:"csrf_token"`
 	Instance  string         `json:"instance"`
+	// Commands are the Redis commands this request sent, in order.
+	Commands []redisCommand `json:"commands"`
 }
 
 // cookieState is the session cookie as this response sets it, which is what
@@ -47,7 +52,7 @@ type redisState struct {
 	RawFormat string `json:"raw_format"`
 }
 
-func (a *App) state(v *visit) sessionState {
+func (a *App) state(c echo.Context, v *visit) sessionState {
 	opts := a.sessions.options
 	values := make(map[string]any, len(v.Session.Values))
 	for k, val := range v.Session.Values {
@@ -68,6 +73,7 @@ func (a *App) state(v *visit) sessionState {
 		IsNew:     v.IsNew,
 		CSRFToken: csrfToken(a.cfg.Secret, v.Session.ID),
 		Instance:  a.instance,
+		Commands:  commandLogFrom(c.Request().Context()).Commands(),
 	}
 }
 
@@ -126,6 +132,18 @@ type indexPage struct {
 	Expires   time.Time // of the cookie, as Set-Cookie states it
 	CLI       []string  // one-shot redis-cli commands for this key
 	Limits    limits
+	// Exchanges are what the previous POST (if the page follows one) and
+	// this very request carried and sent to Redis.
+	Exchanges []exchangeBlock
+	// Pretty is the stored JSON indented; HexDump the stored bytes in hex,
+	// for gob, which no Redis viewer can decode.
+	Pretty, HexDump string
+}
+
+// exchangeBlock is one request's exchange under a heading.
+type exchangeBlock struct {
+	TitleKey string
+	*exchange
 }
 
 type valueRow struct {
@@ -135,15 +153,16 @@ type valueRow struct {
 type limits struct{ NameLength, ValueBytes, Variables int }
 
 func (a *App) indexPage(c echo.Context, v *visit) indexPage {
-	st := a.state(v)
+	p := a.page(c, "index.title") // first: it may set the language cookie
+	st := a.state(c, v)
 	rows := make([]valueRow, 0, len(st.Values))
 	for name, val := range st.Values {
 		rows = append(rows, valueRow{Name: name, Type: typeName(val), Display: fmt.Sprint(val)})
 	}
 	slices.SortFunc(rows, func(x, y valueRow) int { return cmp.Compare(x.Name, y.Name) })
 	key := st.Redis.Key
-	return indexPage{
-		page:      a.page(c, "index.title"),
+	page := indexPage{
+		page:      p,
 		Session:   st,
 		Rows:      rows,
 		Flash:     v.Flash,
@@ -153,9 +172,23 @@ func (a *App) indexPage(c echo.Context, v *visit) indexPage {
 			a.redis.CLI + " GET " + key,
 			a.redis.CLI + " PTTL " + key,
 			a.redis.CLI + " STRLEN " + key,
+			a.redis.CLI + " --scan --pattern '" + a.sessions.prefix + "*'",
 		},
 		Limits: limits{MaxNameLength, MaxValueBytes, MaxVariables},
 	}
+	if v.Flash.Exchange != nil {
+		page.Exchanges = append(page.Exchanges, exchangeBlock{"wire.previous", v.Flash.Exchange})
+	}
+	page.Exchanges = append(page.Exchanges, exchangeBlock{"wire.this", currentExchange(c)})
+	if a.sessions.encoding == "json" {
+		var out bytes.Buffer
+		if json.Indent(&out, v.Entry.Raw, "", "  ") == nil {
+			page.Pretty = out.String()
+		}
+	} else {
+		page.HexDump = hex.Dump(v.Entry.Raw)
+	}
+	return page
 }
 
 // typeName names a stored value's type as a learner would.
