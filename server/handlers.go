@@ -100,9 +100,19 @@ func (a *App) destroySession(c echo.Context) error {
 		return err
 	}
 	if wantsJSON(c.Request()) {
-		return c.JSON(http.StatusOK, map[string]bool{"destroyed": true})
+		return c.JSON(http.StatusOK, destroyedState{
+			Destroyed: true,
+			Commands:  commandLogFrom(c.Request().Context()).Commands(),
+		})
 	}
 	return c.Redirect(http.StatusSeeOther, "/")
+}
+
+// destroyedState answers a JSON client's /destroy: there is no session
+// left to show, only what it took.
+type destroyedState struct {
+	Destroyed bool           `json:"destroyed"`
+	Commands  []redisCommand `json:"commands"`
 }
 
 // health answers whether Redis answers PING. It creates no session.

@@ -278,7 +278,8 @@ func TestPostAnsweredAsJSON(t *testing.T) {
 		t.Errorf("status %d, state %+v", resp.StatusCode, st)
 	}
 	resp, body = b.post("/destroy", nil, "Accept", "application/json", "X-CSRF-Token", token)
-	if resp.StatusCode != http.StatusOK || strings.TrimSpace(body) != `{"destroyed":true}` {
+	var destroyed destroyedState
+	if err := json.Unmarshal([]byte(body), &destroyed); err != nil || resp.StatusCode != http.StatusOK || !destroyed.Destroyed {
 		t.Errorf("destroy: status %d body %s", resp.StatusCode, body)
 	}
 }

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"regexp"
 	"strings"
@@ -90,10 +91,25 @@ func TestCommandLogOfEachStep(t *testing.T) {
 		"SET "+lock+"ID EX NX -> OK", "GETEX ID EX -> bytes", "PTTL ID -> int", "SET ID EX -> OK", "DEL ID -> int",
 		`EVAL "if -> int`, "SET flash:"+cfg.KeyPrefix+"ID EX -> OK", "GET ID -> bytes", "PTTL ID -> int")
 
-	resp, _ := b.post("/destroy", nil, "X-CSRF-Token", rotated.CSRFToken)
-	if resp.StatusCode != http.StatusSeeOther {
-		t.Fatalf("destroy: %d", resp.StatusCode)
+	set := jsonPost("/set", rotated.CSRFToken, "name", "n", "value", "v")
+	check("set", set.Commands,
+		"SET "+lock+"ID EX NX -> OK", "GETEX ID EX -> bytes", "PTTL ID -> int", "SET ID EX -> OK",
+		`EVAL "if -> int`, "SET flash:"+cfg.KeyPrefix+"ID EX -> OK", "GET ID -> bytes", "PTTL ID -> int")
+
+	deleted := jsonPost("/delete", rotated.CSRFToken, "name", "n")
+	check("delete", deleted.Commands,
+		"SET "+lock+"ID EX NX -> OK", "GETEX ID EX -> bytes", "PTTL ID -> int", "SET ID EX -> OK",
+		`EVAL "if -> int`, "SET flash:"+cfg.KeyPrefix+"ID EX -> OK", "GET ID -> bytes", "PTTL ID -> int")
+	if strings.Contains(deleted.Commands[3].Command, `\"n\"`) {
+		t.Errorf("delete saved the variable back: %s", deleted.Commands[3].Command)
 	}
+
+	resp, body := b.post("/destroy", nil, "Accept", "application/json", "X-CSRF-Token", rotated.CSRFToken)
+	var destroyed destroyedState
+	if err := json.Unmarshal([]byte(body), &destroyed); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("destroy: %d %s", resp.StatusCode, body)
+	}
+	check("destroy", destroyed.Commands, "SET "+lock+"ID EX NX -> OK", "DEL ID -> int", `EVAL "if -> int`)
 }
 
 // TestPageShowsTheWire checks the HTTP headers and commands shown for a
