@@ -45,9 +45,6 @@ func New(cfg Config, rdb *Redis, templates, static fs.FS) (*App, error) {
 	e.Renderer = pages
 	e.HTTPErrorHandler = a.handleError
 	e.Use(limitBody, middleware.Recover(), securityHeaders, requestDeadline, recordCommands)
-	// Every command the app sends is recorded into the log of the request
-	// that sent it, so the page can show a request's Redis traffic.
-	rdb.Client.AddHook(commandRecorder{})
 	a.routes(static)
 	return a, nil
 }

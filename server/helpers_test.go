@@ -232,7 +232,7 @@ func secondClient(t testing.TB, rdb *Redis) *Redis {
 	if !rdb.Embedded {
 		return testRedis(t)
 	}
-	c := redis.NewClient(withTimeouts(&redis.Options{Addr: rdb.Addr()}))
+	c := newClient(&redis.Options{Addr: rdb.Addr()})
 	t.Cleanup(func() { c.Close() })
 	return &Redis{Client: c, Embedded: true, CLI: rdb.CLI}
 }

@@ -47,7 +47,7 @@ func ConnectRedis(rawURL string) (*Redis, error) {
 	if err != nil {
 		return nil, fmt.Errorf("REDIS_URL: %w", err)
 	}
-	return &Redis{Client: redis.NewClient(withTimeouts(opts)), CLI: cliCommand(opts)}, nil
+	return &Redis{Client: newClient(opts), CLI: cliCommand(opts)}, nil
 }
 
 // startEmbedded runs miniredis in this process. ClockTTL makes keys expire as
@@ -60,7 +60,7 @@ func startEmbedded() (*Redis, error) {
 	}
 	opts := &redis.Options{Addr: m.Addr()}
 	return &Redis{
-		Client:   redis.NewClient(withTimeouts(opts)),
+		Client:   newClient(opts),
 		Embedded: true,
 		CLI:      cliCommand(opts),
 		embedded: m,
@@ -82,6 +82,15 @@ func (r *Redis) Close() error {
 		r.embedded.Close()
 	}
 	return err
+}
+
+// newClient opens a client with the app's timeouts whose every command is
+// recorded into the command log of the request that sent it, so the page
+// can show a request's Redis traffic.
+func newClient(opts *redis.Options) *redis.Client {
+	c := redis.NewClient(withTimeouts(opts))
+	c.AddHook(commandRecorder{})
+	return c
 }
 
 func withTimeouts(opts *redis.Options) *redis.Options {

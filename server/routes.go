@@ -17,4 +17,5 @@ func (a *App) routes(static fs.FS) {
 	e.GET("/tutorial", a.showTutorial)
 	e.GET("/healthz", a.health)
 	e.StaticFS("/static", static)
+	e.FileFS("/favicon.ico", "favicon.svg", static) // asked for by browsers on any page, JSON too
 }

@@ -109,6 +109,7 @@ func sameSiteName(s http.SameSite) string {
 
 // page is what every page template gets.
 type page struct {
+	Path     string // of the request, to mark the current page in the menu
 	Lang     string
 	TitleKey string
 	Embedded bool
@@ -119,7 +120,7 @@ type page struct {
 func (p page) T(key string) string { return translate(p.Lang, key) }
 
 func (a *App) page(c echo.Context, titleKey string) page {
-	return page{Lang: pickLang(c), TitleKey: titleKey, Embedded: a.redis.Embedded, Instance: a.instance}
+	return page{Path: c.Request().URL.Path, Lang: pickLang(c), TitleKey: titleKey, Embedded: a.redis.Embedded, Instance: a.instance}
 }
 
 // indexPage is the data of the main page.
