@@ -936,3 +936,52 @@ func TestScreenshots(t *testing.T) {
 		})
 	}
 }
+
+// TestBrowserCountdowns (scenario 8) runs a session with a 2-second max age:
+// both clocks tick down in the page without a reload, and at zero the page
+// says the session has expired, as Redis by then has dropped the key.
+func TestBrowserCountdowns(t *testing.T) {
+	browser := startChromium(t)
+	cfg := testConfig(t)
+	cfg.MaxAge = 2
+	s := newScenarioOn(t, browser, cfg, testRedis(t))
+	p := stepFirstVisit(s)
+	key := cfg.KeyPrefix + p.ID
+
+	read := func() (cookie, redis float64, expiredShown bool) {
+		t.Helper()
+		v := eval[[]any](s, `[Number(document.getElementById("cookie-countdown").textContent),
+			Number(document.getElementById("redis-countdown").textContent),
+			!document.getElementById("expired-note").hidden]`)
+		return v[0].(float64), v[1].(float64), v[2].(bool)
+	}
+	c0, r0, expired := read()
+	if c0 > 2 || r0 > 2 || c0 <= 0 || r0 <= 0 || expired {
+		t.Fatalf("at first the clocks show cookie %v s, Redis %v s, expired note %v", c0, r0, expired)
+	}
+	time.Sleep(700 * time.Millisecond)
+	c1, r1, _ := read()
+	if !(c1 < c0 && r1 < r0) {
+		t.Errorf("the clocks did not tick: cookie %v -> %v, Redis %v -> %v", c0, c1, r0, r1)
+	}
+	if d := c1 - r1; d > 0.3 || d < -0.3 {
+		t.Errorf("the clocks disagree: cookie %v s, Redis %v s", c1, r1)
+	}
+	deadline := time.Now().Add(4 * time.Second)
+	for {
+		c, r, expired := read()
+		if expired {
+			if c != 0 || r != 0 {
+				t.Errorf("expired note shown with clocks at %v and %v", c, r)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the page never said the session expired; clocks at %v and %v", c, r)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if got := stored(t, s.rdb, key); got != "" {
+		t.Errorf("the page says expired but Redis still holds %q", got)
+	}
+}
