@@ -49,7 +49,7 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 	if err != nil {
 		return fmt.Errorf("bad configuration:\n%w", err)
 	}
-	rdb, err := server.ConnectRedis(cfg.RedisURL)
+	rdb, err := server.ConnectRedis(cfg.Redis)
 	if err != nil {
 		return err
 	}

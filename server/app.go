@@ -45,6 +45,16 @@ func New(cfg Config, rdb *Redis, templates, static fs.FS) (*App, error) {
 	e.Renderer = pages
 	e.HTTPErrorHandler = a.handleError
 	e.Use(limitBody, middleware.Recover(), securityHeaders, requestDeadline, recordCommands)
+	if cfg.Production {
+		e.Pre(a.httpsOnly)
+	}
+	// c.RealIP() (in the error log) believes X-Forwarded-For only from the
+	// trusted proxies.
+	trust := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
+	for _, network := range cfg.TrustedProxies {
+		trust = append(trust, echo.TrustIPRange(network))
+	}
+	e.IPExtractor = echo.ExtractIPFromXFFHeader(trust...)
 	a.routes(static)
 	return a, nil
 }

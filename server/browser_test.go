@@ -905,7 +905,7 @@ func TestScreenshots(t *testing.T) {
 		t.Run(shot.file, func(t *testing.T) {
 			// The embedded server of a fresh start and the default settings,
 			// so the pictures show what `go run .` shows.
-			rdb, err := ConnectRedis("")
+			rdb, err := ConnectRedis(RedisSettings{})
 			if err != nil {
 				t.Fatal(err)
 			}

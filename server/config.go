@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net"
 	"regexp"
 	"strconv"
 	"strings"
@@ -16,9 +17,12 @@ import (
 type Config struct {
 	// Port is the TCP port to listen on, on all interfaces (PORT).
 	Port int
-	// RedisURL is a redis://, rediss:// or unix:// URL; empty starts the
-	// embedded Redis-protocol server (REDIS_URL).
-	RedisURL string
+	// Redis says which Redis to use (REDIS_URL, or REDIS_TLS_URL when
+	// REDIS_URL is unset; REDIS_MODE; REDIS_TLS_SKIP_VERIFY).
+	Redis RedisSettings
+	// TrustedProxies are the networks whose X-Forwarded-For and
+	// X-Forwarded-Proto headers are believed (TRUSTED_PROXIES).
+	TrustedProxies []*net.IPNet
 	// Secret keys the CSRF tokens (SESSION_SECRET).
 	Secret []byte
 	// SecretGenerated reports that Secret was made up at start because
@@ -47,6 +51,9 @@ const (
 	DefaultCookieName = "web.engineer"
 	DefaultKeyPrefix  = "dev.blog:" // the tutorial's "dev.blog" plus a separator
 	MinSecretBytes    = 32
+	// DefaultTrustedProxies are loopback and the private ranges, where a
+	// platform's router (Heroku, Render, Fly.io, Railway) connects from.
+	DefaultTrustedProxies = "127.0.0.0/8,::1/128,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fc00::/7"
 )
 
 var (
@@ -61,7 +68,7 @@ var (
 func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	cfg := Config{
 		Port:       DefaultPort,
-		RedisURL:   strings.TrimSpace(getenv("REDIS_URL")),
+		Redis:      RedisSettings{URL: strings.TrimSpace(getenv("REDIS_URL")), Mode: "standalone"},
 		MaxAge:     DefaultMaxAge,
 		CookieName: DefaultCookieName,
 		KeyPrefix:  DefaultKeyPrefix,
@@ -109,8 +116,41 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		}
 		cfg.Serializer = v
 	}
-	if cfg.RedisURL != "" && !hasAnyPrefix(cfg.RedisURL, "redis://", "rediss://", "unix://") {
+	if cfg.Redis.URL == "" {
+		// Heroku's older Redis plans name their TLS endpoint REDIS_TLS_URL.
+		cfg.Redis.URL = strings.TrimSpace(getenv("REDIS_TLS_URL"))
+	}
+	if cfg.Redis.URL != "" && !hasAnyPrefix(cfg.Redis.URL, "redis://", "rediss://", "unix://") {
 		bad("REDIS_URL: want a redis://, rediss:// or unix:// URL")
+	}
+	switch v := getenv("REDIS_MODE"); v {
+	case "", "standalone":
+	case "cluster", "sentinel":
+		cfg.Redis.Mode = v
+		if cfg.Redis.URL == "" {
+			bad("REDIS_MODE=%s needs REDIS_URL", v)
+		}
+	default:
+		bad("REDIS_MODE=%q: want standalone, cluster or sentinel", v)
+	}
+	switch v := getenv("REDIS_TLS_SKIP_VERIFY"); v {
+	case "", "false", "0":
+	case "true", "1":
+		cfg.Redis.TLSSkipVerify = true
+	default:
+		bad("REDIS_TLS_SKIP_VERIFY=%q: want true or false", v)
+	}
+	proxies := getenv("TRUSTED_PROXIES")
+	if proxies == "" {
+		proxies = DefaultTrustedProxies
+	}
+	for _, cidr := range strings.Split(proxies, ",") {
+		_, network, err := net.ParseCIDR(strings.TrimSpace(cidr))
+		if err != nil {
+			bad("TRUSTED_PROXIES: %q is not a CIDR range such as 10.0.0.0/8", cidr)
+			continue
+		}
+		cfg.TrustedProxies = append(cfg.TrustedProxies, network)
 	}
 
 	switch secret := getenv("SESSION_SECRET"); {

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"github.com/redis/go-redis/v9"
 	"strings"
 	"testing"
 )
@@ -11,7 +12,7 @@ func TestConfigDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	if cfg.Port != 8080 || cfg.MaxAge != 120 || cfg.CookieName != "web.engineer" || cfg.KeyPrefix != "dev.blog:" ||
-		cfg.Serializer != "json" || cfg.Production || cfg.RedisURL != "" {
+		cfg.Serializer != "json" || cfg.Production || cfg.Redis.URL != "" || cfg.Redis.Mode != "standalone" || len(cfg.TrustedProxies) != 6 {
 		t.Errorf("defaults: %+v", cfg)
 	}
 	if !cfg.SecretGenerated || len(cfg.Secret) < MinSecretBytes {
@@ -39,13 +40,24 @@ func TestConfigFromEnv(t *testing.T) {
 				c.Serializer == "gob" && c.Production && string(c.Secret) == secret && !c.SecretGenerated
 		}},
 		{"unix socket", map[string]string{"REDIS_URL": "unix:///run/redis.sock"}, nil, nil},
+		{"REDIS_TLS_URL when REDIS_URL is unset", map[string]string{"REDIS_TLS_URL": "rediss://h:6380", "REDIS_TLS_SKIP_VERIFY": "true"}, nil,
+			func(c Config) bool { return c.Redis.URL == "rediss://h:6380" && c.Redis.TLSSkipVerify }},
+		{"REDIS_URL wins over REDIS_TLS_URL", map[string]string{"REDIS_URL": "redis://a:1", "REDIS_TLS_URL": "rediss://b:2"}, nil,
+			func(c Config) bool { return c.Redis.URL == "redis://a:1" && !c.Redis.TLSSkipVerify }},
+		{"cluster", map[string]string{"REDIS_URL": "redis://a:7000?addr=b:7001", "REDIS_MODE": "cluster"}, nil,
+			func(c Config) bool { return c.Redis.Mode == "cluster" }},
+		{"trusted proxies", map[string]string{"TRUSTED_PROXIES": "10.0.0.0/8, fd00::/8"}, nil,
+			func(c Config) bool { return len(c.TrustedProxies) == 2 && c.TrustedProxies[1].String() == "fd00::/8" }},
+		{"sentinel without a URL", map[string]string{"REDIS_MODE": "sentinel"}, []string{"REDIS_MODE=sentinel needs REDIS_URL"}, nil},
 		{"port 0 picks a free port", map[string]string{"PORT": "0"}, nil, func(c Config) bool { return c.Port == 0 }},
 		{"production without secret", map[string]string{"APP_ENV": "production"}, []string{"SESSION_SECRET: required"}, nil},
 		{"production with a short secret", map[string]string{"APP_ENV": "production", "SESSION_SECRET": "short"}, []string{"at least 32 bytes"}, nil},
 		{"every bad variable at once", map[string]string{
 			"PORT": "http", "SESSION_MAX_AGE": "0", "SESSION_COOKIE_NAME": "a b", "SESSION_KEY_PREFIX": "dev blog",
-			"SESSION_SERIALIZER": "xml", "APP_ENV": "staging", "REDIS_URL": "http://x",
-		}, []string{"PORT=", "SESSION_MAX_AGE=", "SESSION_COOKIE_NAME=", "SESSION_KEY_PREFIX=", "SESSION_SERIALIZER=", "APP_ENV=", "REDIS_URL"}, nil},
+			"SESSION_SERIALIZER": "xml", "APP_ENV": "staging", "REDIS_URL": "http://x", "REDIS_MODE": "ring",
+			"REDIS_TLS_SKIP_VERIFY": "maybe", "TRUSTED_PROXIES": "10.0.0.0/8,router",
+		}, []string{"PORT=", "SESSION_MAX_AGE=", "SESSION_COOKIE_NAME=", "SESSION_KEY_PREFIX=", "SESSION_SERIALIZER=", "APP_ENV=", "REDIS_URL",
+			"REDIS_MODE=", "REDIS_TLS_SKIP_VERIFY=", "TRUSTED_PROXIES"}, nil},
 		{"port too large", map[string]string{"PORT": "65536"}, []string{"PORT="}, nil},
 		{"max age not a number", map[string]string{"SESSION_MAX_AGE": "2m"}, []string{"SESSION_MAX_AGE="}, nil},
 	} {
@@ -75,19 +87,37 @@ func TestConfigFromEnv(t *testing.T) {
 	}
 }
 
-func TestRedisCLICommandHidesPassword(t *testing.T) {
-	for _, tc := range []struct{ url, want string }{
-		{"redis://127.0.0.1:6379", "redis-cli -h 127.0.0.1 -p 6379"},
-		{"rediss://user:secret@cache.example:6380/2", "redis-cli -h cache.example -p 6380 --tls --user user --askpass -n 2"},
-		{"unix:///run/redis.sock", "redis-cli -s /run/redis.sock"},
+func TestConnectRedisSettings(t *testing.T) {
+	for _, tc := range []struct {
+		settings RedisSettings
+		wantCLI  string
+		check    func(*Redis) bool
+	}{
+		{RedisSettings{URL: "redis://127.0.0.1:6379"}, "redis-cli -h 127.0.0.1 -p 6379", nil},
+		{RedisSettings{URL: "rediss://user:secret@cache.example:6380/2"}, "redis-cli -h cache.example -p 6380 --tls --user user --askpass -n 2",
+			func(r *Redis) bool { return !r.Client.(*redis.Client).Options().TLSConfig.InsecureSkipVerify }},
+		{RedisSettings{URL: "rediss://cache.example:6380", TLSSkipVerify: true}, "redis-cli -h cache.example -p 6380 --tls",
+			func(r *Redis) bool { return r.Client.(*redis.Client).Options().TLSConfig.InsecureSkipVerify }},
+		{RedisSettings{URL: "unix:///run/redis.sock"}, "redis-cli -s /run/redis.sock", nil},
+		{RedisSettings{URL: "redis://127.0.0.1:7000?addr=127.0.0.1:7001", Mode: "cluster"}, "redis-cli -c -h 127.0.0.1 -p 7000",
+			func(r *Redis) bool { _, ok := r.Client.(*redis.ClusterClient); return ok }},
+		{RedisSettings{URL: "redis://127.0.0.1:26379?master_name=mymaster", Mode: "sentinel"},
+			"redis-cli $(redis-cli -h 127.0.0.1 -p 26379 SENTINEL get-master-addr-by-name mymaster | xargs printf -- '-h %s -p %s')",
+			func(r *Redis) bool { _, ok := r.Client.(*redis.Client); return ok }}, // a failover client is a *redis.Client
 	} {
-		rdb, err := ConnectRedis(tc.url)
+		rdb, err := ConnectRedis(tc.settings)
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("%+v: %v", tc.settings, err)
 		}
 		rdb.Close()
-		if rdb.CLI != tc.want || strings.Contains(rdb.CLI, "secret") {
-			t.Errorf("%s: CLI %q, want %q", tc.url, rdb.CLI, tc.want)
+		if rdb.CLI != tc.wantCLI || strings.Contains(rdb.CLI, "secret") {
+			t.Errorf("%s: CLI %q, want %q", tc.settings.URL, rdb.CLI, tc.wantCLI)
 		}
+		if tc.check != nil && !tc.check(rdb) {
+			t.Errorf("%+v: client %T not as configured", tc.settings, rdb.Client)
+		}
+	}
+	if _, err := ConnectRedis(RedisSettings{URL: "redis://127.0.0.1:26379", Mode: "sentinel"}); err == nil {
+		t.Errorf("sentinel mode without master_name was accepted")
 	}
 }

@@ -79,7 +79,8 @@ func (a *App) handleError(err error, c echo.Context) {
 	}
 	e := classify(err)
 	if e.Status >= 500 {
-		slog.Error("request failed", "method", c.Request().Method, "path", c.Request().URL.Path, "status", e.Status, "err", err)
+		slog.Error("request failed", "method", c.Request().Method, "path", c.Request().URL.Path,
+			"client", c.RealIP(), "status", e.Status, "err", err)
 	}
 	h := c.Response().Header()
 	h.Del("Set-Cookie")

@@ -24,7 +24,7 @@ import (
 // unreachable TEST_REDIS_URL fails the test instead of skipping it.
 func testRedis(t testing.TB) *Redis {
 	t.Helper()
-	rdb, err := ConnectRedis(os.Getenv("TEST_REDIS_URL"))
+	rdb, err := ConnectRedis(RedisSettings{URL: os.Getenv("TEST_REDIS_URL")})
 	if err != nil {
 		t.Fatalf("connect to Redis: %v", err)
 	}

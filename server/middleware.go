@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"mime"
+	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -77,4 +78,44 @@ func wantsJSON(r *http.Request) bool {
 		}
 	}
 	return false
+}
+
+// forwardedScheme returns the scheme a client used to reach the platform:
+// "https" for a TLS connection of our own, else X-Forwarded-Proto when the
+// peer is a trusted proxy (the platform's router), else "" (unknown). A
+// client that connects directly cannot claim HTTPS with a header.
+func (a *App) forwardedScheme(r *http.Request) string {
+	if r.TLS != nil {
+		return "https"
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	peer := net.ParseIP(host)
+	if err != nil || peer == nil {
+		return ""
+	}
+	for _, network := range a.cfg.TrustedProxies {
+		if network.Contains(peer) {
+			return strings.ToLower(r.Header.Get("X-Forwarded-Proto"))
+		}
+	}
+	return ""
+}
+
+// httpsOnly is production's transport policy: a request that the platform
+// received over plain HTTP is redirected to HTTPS (the Secure cookie would
+// not be kept otherwise), and HTTPS responses carry HSTS. The health check
+// is left alone, since platforms probe it over plain HTTP.
+func (a *App) httpsOnly(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		r := c.Request()
+		switch a.forwardedScheme(r) {
+		case "http":
+			if r.URL.Path != "/healthz" {
+				return c.Redirect(http.StatusPermanentRedirect, "https://"+r.Host+r.URL.RequestURI())
+			}
+		case "https":
+			c.Response().Header().Set("Strict-Transport-Security", "max-age=63072000")
+		}
+		return next(c)
+	}
 }

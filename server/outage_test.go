@@ -96,7 +96,7 @@ func (r *restartableRedis) stop() {
 // and expects the same app to serve sessions without a restart.
 func TestRedisOutageAnswers503ThenRecovers(t *testing.T) {
 	server := startRestartableRedis(t)
-	rdb, err := ConnectRedis(server.url())
+	rdb, err := ConnectRedis(RedisSettings{URL: server.url()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -196,7 +196,7 @@ func TestSilentRedisNeverHangs(t *testing.T) {
 			mu.Unlock()
 		}
 	}()
-	rdb, err := ConnectRedis("redis://" + l.Addr().String())
+	rdb, err := ConnectRedis(RedisSettings{URL: "redis://" + l.Addr().String()})
 	if err != nil {
 		t.Fatal(err)
 	}

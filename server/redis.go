@@ -1,6 +1,7 @@
 package server
 
 import (
+	"crypto/tls"
 	"fmt"
 	"net"
 	"strings"
@@ -35,19 +36,88 @@ const (
 	redisIOTimeout   = 500 * time.Millisecond
 )
 
-// ConnectRedis connects to the server at rawURL, or starts the embedded
-// Redis-protocol server on a free loopback port when rawURL is empty. It does
+// RedisSettings say which Redis to use and how to reach it.
+type RedisSettings struct {
+	// URL is a redis://, rediss:// or unix:// URL; empty starts the embedded
+	// server. In cluster mode it names one node (more with ?addr=host:port),
+	// in sentinel mode a sentinel (?master_name=NAME is required).
+	URL string
+	// Mode is "standalone", "cluster" or "sentinel".
+	Mode string
+	// TLSSkipVerify accepts any server certificate on rediss://, for
+	// platforms whose Redis has a self-signed one (Heroku's does).
+	TLSSkipVerify bool
+}
+
+// ConnectRedis connects to the Redis that s names, or starts the embedded
+// Redis-protocol server on a free loopback port when s.URL is empty. It does
 // not wait for the server to answer: the app starts while Redis is down and
 // answers 503 until it is back.
-func ConnectRedis(rawURL string) (*Redis, error) {
-	if rawURL == "" {
+func ConnectRedis(s RedisSettings) (*Redis, error) {
+	if s.URL == "" {
 		return startEmbedded()
 	}
-	opts, err := redis.ParseURL(rawURL)
+	switch s.Mode {
+	case "cluster":
+		co, err := redis.ParseClusterURL(s.URL)
+		if err != nil {
+			return nil, fmt.Errorf("REDIS_URL (cluster): %w", err)
+		}
+		u := &redis.UniversalOptions{Addrs: co.Addrs, Username: co.Username, Password: co.Password,
+			TLSConfig: co.TLSConfig, IsClusterMode: true}
+		return connectUniversal(u, s, "redis-cli -c"+hostPortFlags(co.Addrs[0]))
+	case "sentinel":
+		fo, err := redis.ParseFailoverURL(s.URL)
+		if err != nil {
+			return nil, fmt.Errorf("REDIS_URL (sentinel): %w", err)
+		}
+		if fo.MasterName == "" {
+			return nil, fmt.Errorf("REDIS_URL (sentinel): add ?master_name=NAME")
+		}
+		u := &redis.UniversalOptions{Addrs: fo.SentinelAddrs, MasterName: fo.MasterName,
+			SentinelUsername: fo.SentinelUsername, SentinelPassword: fo.SentinelPassword,
+			Username: fo.Username, Password: fo.Password, DB: fo.DB, TLSConfig: fo.TLSConfig}
+		// The master moves on failover, so the commands go through the
+		// address a sentinel names now.
+		return connectUniversal(u, s, "redis-cli $(redis-cli"+hostPortFlags(fo.SentinelAddrs[0])+
+			" SENTINEL get-master-addr-by-name "+fo.MasterName+" | xargs printf -- '-h %s -p %s')")
+	}
+	opts, err := redis.ParseURL(s.URL)
 	if err != nil {
 		return nil, fmt.Errorf("REDIS_URL: %w", err)
 	}
+	skipVerify(opts.TLSConfig, s.TLSSkipVerify)
 	return &Redis{Client: newClient(opts), CLI: cliCommand(opts)}, nil
+}
+
+func connectUniversal(u *redis.UniversalOptions, s RedisSettings, cli string) (*Redis, error) {
+	skipVerify(u.TLSConfig, s.TLSSkipVerify)
+	u.DialTimeout, u.ReadTimeout, u.WriteTimeout, u.PoolTimeout = redisDialTimeout, redisIOTimeout, redisIOTimeout, redisIOTimeout
+	u.ContextTimeoutEnabled, u.MaxRetries, u.DialerRetries = true, 1, 1
+	u.DisableIdentity = true
+	u.MaintNotificationsConfig = &maintnotifications.Config{Mode: maintnotifications.ModeDisabled}
+	c := redis.NewUniversalClient(u)
+	c.AddHook(commandRecorder{})
+	if u.TLSConfig != nil {
+		cli += " --tls"
+	}
+	return &Redis{Client: c, CLI: cli}, nil
+}
+
+// skipVerify turns certificate verification off on request only; it stays on
+// by default, so that rediss:// means an authenticated server.
+func skipVerify(t *tls.Config, skip bool) {
+	if t != nil && skip {
+		t.InsecureSkipVerify = true
+	}
+}
+
+func hostPortFlags(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return ""
+	}
+	return " -h " + host + " -p " + port
 }
 
 // startEmbedded runs miniredis in this process. ClockTTL makes keys expire as
