@@ -21,6 +21,15 @@ var pageFiles = map[string]string{
 	"lab":      "lab.html",
 }
 
+// translator is any page data: it has the page's T.
+type translator interface{ T(key string) string }
+
+// commandTable is what the shared "commands" template gets.
+type commandTable struct {
+	translator
+	Commands []redisCommand
+}
+
 // renderer is the app's echo.Renderer.
 type renderer struct {
 	pages map[string]*template.Template
@@ -31,6 +40,9 @@ var templateFuncs = template.FuncMap{
 	"ms":      func(seconds int) int { return seconds * 1000 },
 	"labSide": func(p labPage, titleKey string, side labSide) labSideView {
 		return labSideView{Page: p, TitleKey: titleKey, Side: side}
+	},
+	"commandTable": func(t translator, commands []redisCommand) commandTable {
+		return commandTable{translator: t, Commands: commands}
 	},
 	"httpDate": func(t time.Time) string { return t.Format(time.RFC1123) },
 }
