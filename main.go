@@ -93,7 +93,7 @@ func printStart(w io.Writer, cfg server.Config, rdb *server.Redis, port int) {
 	if rdb.Embedded {
 		fmt.Fprintf(w, "embedded Redis (miniredis) on %s; REDIS_URL is not set\n", rdb.Addr())
 		fmt.Fprintln(w, "look at the sessions with one-shot commands (interactive redis-cli does not work with miniredis):")
-		fmt.Fprintf(w, "  %s --scan --pattern '%s*'\n", rdb.CLI, cfg.KeyPrefix)
+		fmt.Fprintf(w, "  %s\n", rdb.ScanCommand(cfg.KeyPrefix))
 		fmt.Fprintf(w, "  %s GET %s<session id>\n", rdb.CLI, cfg.KeyPrefix)
 		fmt.Fprintf(w, "  %s PTTL %s<session id>\n", rdb.CLI, cfg.KeyPrefix)
 	}

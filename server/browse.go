@@ -45,7 +45,7 @@ func (a *App) showSessions(c echo.Context) error {
 		Prefix: a.sessions.prefix,
 		Rows:   rows,
 		Total:  total,
-		CLI:    a.redis.CLI + " --scan --pattern '" + a.sessions.prefix + "*'",
+		CLI:    a.redis.ScanCommand(a.sessions.prefix),
 	})
 }
 

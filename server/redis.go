@@ -137,6 +137,12 @@ func startEmbedded() (*Redis, error) {
 	}, nil
 }
 
+// ScanCommand is a one-shot redis-cli command that lists the keys under
+// prefix with SCAN (never KEYS, which blocks the server while it runs).
+func (r *Redis) ScanCommand(prefix string) string {
+	return r.CLI + " --scan --pattern '" + prefix + "*'"
+}
+
 // Addr is the address of the embedded server, or "" when Redis is external.
 func (r *Redis) Addr() string {
 	if r.embedded == nil {

@@ -162,7 +162,7 @@ func (a *App) indexPage(c echo.Context, v *visit) indexPage {
 	}
 	slices.SortFunc(rows, func(x, y valueRow) int { return cmp.Compare(x.Name, y.Name) })
 	key := st.Redis.Key
-	page := indexPage{
+	data := indexPage{
 		page:      p,
 		Session:   st,
 		Rows:      rows,
@@ -173,23 +173,23 @@ func (a *App) indexPage(c echo.Context, v *visit) indexPage {
 			a.redis.CLI + " GET " + key,
 			a.redis.CLI + " PTTL " + key,
 			a.redis.CLI + " STRLEN " + key,
-			a.redis.CLI + " --scan --pattern '" + a.sessions.prefix + "*'",
+			a.redis.ScanCommand(a.sessions.prefix),
 		},
 		Limits: limits{MaxNameLength, MaxValueBytes, MaxVariables},
 	}
 	if v.Flash.Exchange != nil {
-		page.Exchanges = append(page.Exchanges, exchangeBlock{"wire.previous", v.Flash.Exchange})
+		data.Exchanges = append(data.Exchanges, exchangeBlock{"wire.previous", v.Flash.Exchange})
 	}
-	page.Exchanges = append(page.Exchanges, exchangeBlock{"wire.this", currentExchange(c)})
+	data.Exchanges = append(data.Exchanges, exchangeBlock{"wire.this", currentExchange(c)})
 	if a.sessions.encoding == "json" {
 		var out bytes.Buffer
 		if json.Indent(&out, v.Entry.Raw, "", "  ") == nil {
-			page.Pretty = out.String()
+			data.Pretty = out.String()
 		}
 	} else {
-		page.HexDump = hex.Dump(v.Entry.Raw)
+		data.HexDump = hex.Dump(v.Entry.Raw)
 	}
-	return page
+	return data
 }
 
 // typeName names a stored value's type as a learner would.
