@@ -896,10 +896,12 @@ func TestScreenshots(t *testing.T) {
 		scale         float64
 		mobile        bool
 		lang          string
+		then          string // a page to show after the change, if not the main page
 	}{
-		{"screenshot-desktop.png", 1280, 900, 1, false, "en"},
-		{"screenshot-phone.png", 390, 844, 2, true, "en"},
-		{"screenshot-desktop-ja.png", 1280, 900, 1, false, "ja"},
+		{"screenshot-desktop.png", 1280, 900, 1, false, "en", ""},
+		{"screenshot-phone.png", 390, 844, 2, true, "en", ""},
+		{"screenshot-desktop-ja.png", 1280, 900, 1, false, "ja", ""},
+		{"screenshot-tutorial.png", 1280, 900, 1, false, "en", "/tutorial"},
 	}
 	for _, shot := range shots {
 		t.Run(shot.file, func(t *testing.T) {
@@ -923,6 +925,9 @@ func TestScreenshots(t *testing.T) {
 			s.checkAgrees(p)
 			if len(p.Values) != 2 {
 				t.Fatalf("the table shows %v, want two rows", p.Values)
+			}
+			if shot.then != "" {
+				s.open(shot.then)
 			}
 			png, err := chromedp.Run(s.ctx, chromedp.FullScreenshot(100))
 			if err != nil {
