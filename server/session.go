@@ -124,17 +124,14 @@ type visit struct {
 func (s *sessionStore) open(c echo.Context) (*visit, error) {
 	ctx := c.Request().Context()
 	if id := s.cookieID(c.Request()); id != "" {
-		var taken *redis.StringCmd
-		sess, entry, err := s.load(ctx, id, func(p redis.Pipeliner) {
-			taken = p.GetDel(ctx, flashKey(s.key(id)))
-		})
+		v, err := s.load(ctx, id)
 		if err != nil {
 			return nil, err
 		}
-		if sess != nil {
+		if v != nil {
 			// Rolling expiry: GETEX renewed the TTL; the cookie is renewed here.
 			http.SetCookie(c.Response(), sessions.NewCookie(s.cookieName, id, &s.options))
-			return &visit{Session: sess, Entry: entry, Flash: parseFlash(taken)}, nil
+			return v, nil
 		}
 	}
 	return s.create(c)
@@ -164,35 +161,57 @@ func (s *sessionStore) blank() *sessions.Session {
 	return sess
 }
 
-// load reads session id and renews its TTL in one command (GETEX), plus
-// whatever queue adds to the same round trip. It returns a nil session when
-// Redis holds no such key, or holds bytes the serializer cannot read.
-func (s *sessionStore) load(ctx context.Context, id string, queue func(redis.Pipeliner)) (*sessions.Session, redisEntry, error) {
+// load reads session id, renewing its TTL in the same command (GETEX), and
+// takes the flash of the previous POST, all in one round trip. It returns
+// nil when Redis holds no such key, or bytes the serializer cannot read.
+func (s *sessionStore) load(ctx context.Context, id string) (*visit, error) {
 	entry := redisEntry{Key: s.key(id)}
-	var get *redis.StringCmd
+	var get, taken *redis.StringCmd
 	var ttl *redis.DurationCmd
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		get = p.GetEx(ctx, entry.Key, time.Duration(s.options.MaxAge)*time.Second)
 		ttl = p.PTTL(ctx, entry.Key)
-		if queue != nil {
-			queue(p)
-		}
+		taken = p.GetDel(ctx, flashKey(entry.Key))
 		return nil
 	})
 	if err != nil && !errors.Is(err, redis.Nil) {
-		return nil, entry, unavailable(err)
+		return nil, unavailable(err)
 	}
 	raw, err := get.Bytes()
 	if errors.Is(err, redis.Nil) {
-		return nil, entry, nil
+		return nil, nil
+	}
+	sess := s.decode(id, raw)
+	if sess == nil {
+		return nil, nil
 	}
 	entry.Raw, entry.TTL = raw, ttl.Val()
+	return &visit{Session: sess, Entry: entry, Flash: parseFlash(taken)}, nil
+}
+
+// read returns session id as Redis holds it, or nil, without renewing it:
+// a change that fails must leave the TTL alone too, and one that succeeds
+// renews it when it saves.
+func (s *sessionStore) read(ctx context.Context, id string) (*sessions.Session, error) {
+	raw, err := s.rdb.Get(ctx, s.key(id)).Bytes()
+	switch {
+	case errors.Is(err, redis.Nil):
+		return nil, nil
+	case err != nil:
+		return nil, unavailable(err)
+	}
+	return s.decode(id, raw), nil
+}
+
+// decode turns stored bytes into a session, or nil when the serializer
+// cannot read them: such a session is treated like a missing one.
+func (s *sessionStore) decode(id string, raw []byte) *sessions.Session {
 	sess := s.blank()
 	sess.ID, sess.IsNew = id, false
 	if err := s.serializer.Deserialize(raw, sess); err != nil {
-		return nil, entry, nil // unreadable: treated like a missing session
+		return nil
 	}
-	return sess, entry, nil
+	return sess
 }
 
 // inspect reads what Redis holds under session id, without renewing it.
@@ -224,7 +243,7 @@ func (s *sessionStore) change(c echo.Context, id string, edit func(*sessions.Ses
 	var sess *sessions.Session
 	err := s.withLock(c.Request().Context(), id, func(ctx context.Context) error {
 		var err error
-		if sess, _, err = s.load(ctx, id, nil); err != nil {
+		if sess, err = s.read(ctx, id); err != nil {
 			return err
 		}
 		if sess == nil {
@@ -243,7 +262,7 @@ func (s *sessionStore) change(c echo.Context, id string, edit func(*sessions.Ses
 func (s *sessionStore) rotate(c echo.Context, id string) (*sessions.Session, error) {
 	fresh := s.blank()
 	err := s.withLock(c.Request().Context(), id, func(ctx context.Context) error {
-		old, _, err := s.load(ctx, id, nil)
+		old, err := s.read(ctx, id)
 		if err != nil {
 			return err
 		}

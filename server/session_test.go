@@ -330,8 +330,12 @@ func TestInputLimits(t *testing.T) {
 		}
 	}
 	full := stored(t, rdb, st.Redis.Key)
+	rdb.Client.PExpire(context.Background(), st.Redis.Key, time.Minute)
 	if got := set("one_too_many", "1"); got != http.StatusBadRequest {
 		t.Errorf("33rd variable: status %d, want 400", got)
+	}
+	if ttl := rdb.Client.PTTL(context.Background(), st.Redis.Key).Val(); ttl > time.Minute {
+		t.Errorf("a rejected change renewed the TTL to %v", ttl)
 	}
 	if got := set("empty", "replaced"); got != http.StatusSeeOther {
 		t.Errorf("replacing a variable at the limit: status %d, want 303", got)
