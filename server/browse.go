@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/labstack/echo/v4"
 	"github.com/redis/go-redis/v9"
@@ -54,19 +55,18 @@ func (a *App) showSessions(c echo.Context) error {
 func (s *sessionStore) list(ctx context.Context, ownID string) ([]sessionRow, int, error) {
 	var keys []string
 	total := 0
-	iter := s.rdb.Scan(ctx, 0, s.prefix+"*", 1000).Iterator()
-	for iter.Next(ctx) {
+	err := scanAll(ctx, s.rdb, s.prefix+"*", func(key string) {
 		total++
 		if len(keys) < maxListed {
-			keys = append(keys, iter.Val())
+			keys = append(keys, key)
 		}
-	}
-	if err := iter.Err(); err != nil {
+	})
+	if err != nil {
 		return nil, 0, unavailable(err)
 	}
 	ttls := make([]*redis.DurationCmd, len(keys))
 	sizes := make([]*redis.IntCmd, len(keys))
-	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+	_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for i, key := range keys {
 			ttls[i] = p.PTTL(ctx, key)
 			sizes[i] = p.StrLen(ctx, key)
@@ -88,6 +88,28 @@ func (s *sessionStore) list(ctx context.Context, ownID string) ([]sessionRow, in
 	// The longest TTL first: the sessions used most recently.
 	slices.SortFunc(rows, func(x, y sessionRow) int { return cmp.Compare(y.TTLms, x.TTLms) })
 	return rows, total, nil
+}
+
+// scanAll calls found for every key matching pattern. SCAN walks one
+// server, so in a Redis Cluster it walks each master in turn.
+func scanAll(ctx context.Context, rdb redis.UniversalClient, pattern string, found func(key string)) error {
+	walk := func(ctx context.Context, c redis.Cmdable) error {
+		iter := c.Scan(ctx, 0, pattern, 1000).Iterator()
+		for iter.Next(ctx) {
+			found(iter.Val())
+		}
+		return iter.Err()
+	}
+	cluster, ok := rdb.(*redis.ClusterClient)
+	if !ok {
+		return walk(ctx, rdb)
+	}
+	var mu sync.Mutex // ForEachMaster runs the masters in parallel
+	return cluster.ForEachMaster(ctx, func(ctx context.Context, master *redis.Client) error {
+		mu.Lock()
+		defer mu.Unlock()
+		return walk(ctx, master)
+	})
 }
 
 // maskID keeps a short prefix of another visitor's ID: enough to tell rows

@@ -96,7 +96,7 @@ func TestConnectRedisSettings(t *testing.T) {
 		{RedisSettings{URL: "redis://127.0.0.1:6379"}, "redis-cli -h 127.0.0.1 -p 6379", nil},
 		{RedisSettings{URL: "rediss://user:secret@cache.example:6380/2"}, "redis-cli -h cache.example -p 6380 --tls --user user --askpass -n 2",
 			func(r *Redis) bool { return !r.Client.(*redis.Client).Options().TLSConfig.InsecureSkipVerify }},
-		{RedisSettings{URL: "rediss://cache.example:6380", TLSSkipVerify: true}, "redis-cli -h cache.example -p 6380 --tls",
+		{RedisSettings{URL: "rediss://cache.example:6380", TLSSkipVerify: true}, "redis-cli -h cache.example -p 6380 --tls --insecure",
 			func(r *Redis) bool { return r.Client.(*redis.Client).Options().TLSConfig.InsecureSkipVerify }},
 		{RedisSettings{URL: "unix:///run/redis.sock"}, "redis-cli -s /run/redis.sock", nil},
 		{RedisSettings{URL: "redis://127.0.0.1:7000?addr=127.0.0.1:7001", Mode: "cluster"}, "redis-cli -c -h 127.0.0.1 -p 7000",

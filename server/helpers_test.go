@@ -79,11 +79,8 @@ func deleteKeys(t testing.TB, rdb redis.UniversalClient, prefix string) {
 
 func scanKeys(ctx context.Context, rdb redis.UniversalClient, pattern string) ([]string, error) {
 	var keys []string
-	iter := rdb.Scan(ctx, 0, pattern, 100).Iterator()
-	for iter.Next(ctx) {
-		keys = append(keys, iter.Val())
-	}
-	return keys, iter.Err()
+	err := scanAll(ctx, rdb, pattern, func(key string) { keys = append(keys, key) })
+	return keys, err
 }
 
 // sessionKeys lists the session keys under the app's prefix.

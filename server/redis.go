@@ -87,7 +87,7 @@ func ConnectRedis(s RedisSettings) (*Redis, error) {
 		return nil, fmt.Errorf("REDIS_URL: %w", err)
 	}
 	skipVerify(opts.TLSConfig, s.TLSSkipVerify)
-	return &Redis{Client: newClient(opts), CLI: cliCommand(opts)}, nil
+	return &Redis{Client: newClient(opts), CLI: cliCommand(opts, s.TLSSkipVerify)}, nil
 }
 
 func connectUniversal(u *redis.UniversalOptions, s RedisSettings, cli string) (*Redis, error) {
@@ -99,7 +99,7 @@ func connectUniversal(u *redis.UniversalOptions, s RedisSettings, cli string) (*
 	c := redis.NewUniversalClient(u)
 	c.AddHook(commandRecorder{})
 	if u.TLSConfig != nil {
-		cli += " --tls"
+		cli += tlsFlags(s.TLSSkipVerify)
 	}
 	return &Redis{Client: c, CLI: cli}, nil
 }
@@ -132,7 +132,7 @@ func startEmbedded() (*Redis, error) {
 	return &Redis{
 		Client:   newClient(opts),
 		Embedded: true,
-		CLI:      cliCommand(opts),
+		CLI:      cliCommand(opts, false),
 		embedded: m,
 	}, nil
 }
@@ -187,9 +187,18 @@ func withTimeouts(opts *redis.Options) *redis.Options {
 	return opts
 }
 
+// tlsFlags are redis-cli's TLS flags: --insecure when the app itself skips
+// verification, so that the command works where the app does.
+func tlsFlags(skipVerify bool) string {
+	if skipVerify {
+		return " --tls --insecure"
+	}
+	return " --tls"
+}
+
 // cliCommand builds a redis-cli invocation for opts without its password:
 // --askpass makes redis-cli prompt for it instead.
-func cliCommand(opts *redis.Options) string {
+func cliCommand(opts *redis.Options, skipVerify bool) string {
 	args := []string{"redis-cli"}
 	if opts.Network == "unix" {
 		args = append(args, "-s", opts.Addr)
@@ -197,7 +206,7 @@ func cliCommand(opts *redis.Options) string {
 		args = append(args, "-h", host, "-p", port)
 	}
 	if opts.TLSConfig != nil {
-		args = append(args, "--tls")
+		args = append(args, strings.TrimSpace(tlsFlags(skipVerify)))
 	}
 	if opts.Username != "" {
 		args = append(args, "--user", opts.Username)
