@@ -12,7 +12,8 @@ import (
 // inside one transaction, which that store cannot do. A lock also serializes
 // 30 writers to one session in 30 turns, where optimistic retries would
 // redo most of the work on every conflict. The lock is a key of its own
-// (SET NX PX), so it works across app instances and in Redis Cluster.
+// (SET key token EX 3 NX), so it works across app instances and in Redis
+// Cluster.
 const (
 	// lockTTL outlives the request deadline, so the holder's request has
 	// always ended (or been cancelled) before its lock can expire under it.
@@ -24,8 +25,8 @@ const (
 )
 
 // unlockScript deletes the lock only if this request still holds it. It is
-// sent with EVAL each time: at 90 bytes that costs less than the failed
-// EVALSHA a script cache miss would add, and the page shows it whole.
+// sent whole with EVAL: at 90 bytes that is cheap, it needs no script cache
+// (so no NOSCRIPT retry after a Redis restart), and the page shows it as is.
 const unlockScript = `if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("DEL", KEYS[1]) end return 0`
 
 func lockKey(sessionKey string) string { return "lock:" + sessionKey }
