@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -341,4 +342,26 @@ func TestMain(m *testing.M) {
 		os.RemoveAll(slugDir)
 	}
 	os.Exit(code)
+}
+
+// TestProductionRefusesToStartWithoutSecret runs the installed program as a
+// platform would with a missing or short secret: it must say why and exit
+// with a non-zero status, before listening.
+func TestProductionRefusesToStartWithoutSecret(t *testing.T) {
+	slug, err := installed()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, secret := range []string{"", strings.Repeat("s", server.MinSecretBytes-1)} {
+		cmd := exec.Command(filepath.Join(slug, "bin", binaryName(t)))
+		cmd.Env = append(os.Environ(), "APP_ENV=production", "SESSION_SECRET="+secret, "PORT=0", "REDIS_URL=")
+		out, err := cmd.CombinedOutput()
+		var exit *exec.ExitError
+		if !errors.As(err, &exit) || exit.ExitCode() == 0 {
+			t.Errorf("secret of %d bytes: exit %v, want a non-zero status", len(secret), err)
+		}
+		if !strings.Contains(string(out), "SESSION_SECRET") || strings.Contains(string(out), "listening") {
+			t.Errorf("secret of %d bytes: printed %q", len(secret), out)
+		}
+	}
 }
