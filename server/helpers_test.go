@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -12,6 +13,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -245,4 +247,45 @@ func firstLine(s string) string {
 		return s[:i]
 	}
 	return s
+}
+
+// concurrentSets sends 30 sets with distinct names to one session at once,
+// alternating between the given app instances, with a plain page load of
+// the same session beside each, and checks through rdb that all 30 are
+// stored: no change may overwrite another.
+func concurrentSets(t *testing.T, rdb redis.Cmdable, token, key string, instances ...*browser) {
+	t.Helper()
+	const writers = 30
+	var wg sync.WaitGroup
+	errs := make(chan string, 2*writers)
+	for i := range writers {
+		b := instances[i%len(instances)]
+		wg.Go(func() {
+			name := fmt.Sprintf("var%02d", i)
+			resp, body := b.post("/set", form("_csrf", token, "name", name, "value", name))
+			if resp.StatusCode != http.StatusSeeOther {
+				errs <- name + ": " + resp.Status + " " + firstLine(body)
+			}
+		})
+		wg.Go(func() {
+			if resp, _ := b.get("/"); resp.StatusCode != http.StatusOK {
+				errs <- "GET /: " + resp.Status
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
+	var values map[string]any
+	raw, err := rdb.Get(context.Background(), key).Bytes()
+	if err != nil || json.Unmarshal(raw, &values) != nil {
+		t.Fatalf("read %s: %v", key, err)
+	}
+	for i := range writers {
+		if name := fmt.Sprintf("var%02d", i); values[name] != name {
+			t.Errorf("%s lost: Redis holds %d variables", name, len(values))
+		}
+	}
 }

@@ -3,10 +3,8 @@ package server
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
@@ -362,38 +360,7 @@ func TestConcurrentSetsAreNotLost(t *testing.T) {
 	st := first.state()
 	second := newBrowser(t, startServer(t, newTestApp(t, cfg, secondClient(t, rdb))))
 	second.setCookie(cfg.CookieName, st.Cookie.Value)
-	instances := []*browser{first, second}
-
-	const writers = 30
-	var wg sync.WaitGroup
-	errs := make(chan string, 2*writers)
-	for i := range writers {
-		b := instances[i%2]
-		wg.Go(func() {
-			name := fmt.Sprintf("var%02d", i)
-			resp, body := b.post("/set", form("_csrf", st.CSRFToken, "name", name, "value", name))
-			if resp.StatusCode != http.StatusSeeOther {
-				errs <- name + ": " + resp.Status + " " + firstLine(body)
-			}
-		})
-		wg.Go(func() {
-			if resp, _ := b.get("/"); resp.StatusCode != http.StatusOK {
-				errs <- "GET /: " + resp.Status
-			}
-		})
-	}
-	wg.Wait()
-	close(errs)
-	for e := range errs {
-		t.Error(e)
-	}
-	var values map[string]any
-	json.Unmarshal([]byte(stored(t, rdb, st.Redis.Key)), &values)
-	for i := range writers {
-		if name := fmt.Sprintf("var%02d", i); values[name] != name {
-			t.Errorf("%s lost: Redis holds %d variables", name, len(values))
-		}
-	}
+	concurrentSets(t, rdb.Client, st.CSRFToken, st.Redis.Key, first, second)
 }
 
 func TestSessionExpires(t *testing.T) {

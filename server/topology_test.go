@@ -20,7 +20,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -588,36 +587,7 @@ func TestRedisCluster(t *testing.T) {
 		st := first.state()
 		second := newBrowser(t, startServer(t, newTestApp(t, cfg, connect())))
 		second.setCookie(cfg.CookieName, st.Cookie.Value)
-		instances := []*browser{first, second}
-		const writers = 30
-		var wg sync.WaitGroup
-		errs := make(chan string, 2*writers)
-		for i := range writers {
-			b := instances[i%2]
-			wg.Go(func() {
-				name := fmt.Sprintf("var%02d", i)
-				resp, body := b.post("/set", form("_csrf", st.CSRFToken, "name", name, "value", name))
-				if resp.StatusCode != http.StatusSeeOther {
-					errs <- name + ": " + resp.Status + " " + firstLine(body)
-				}
-			})
-			wg.Go(func() {
-				if resp, _ := b.get("/"); resp.StatusCode != http.StatusOK {
-					errs <- "GET /: " + resp.Status
-				}
-			})
-		}
-		wg.Wait()
-		close(errs)
-		for e := range errs {
-			t.Error(e)
-		}
-		values := redisValues(t, cc, st.Redis.Key)
-		for i := range writers {
-			if name := fmt.Sprintf("var%02d", i); values[name] != name {
-				t.Errorf("%s lost: Redis holds %d variables", name, len(values))
-			}
-		}
+		concurrentSets(t, cc, st.CSRFToken, st.Redis.Key, first, second)
 	})
 }
 
