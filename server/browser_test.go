@@ -655,8 +655,9 @@ func TestBrowserSession(t *testing.T) {
 	})
 }
 
-// probePage has a page script that announces itself. The app has no script
-// of its own, so this is how a test tells that scripts are off.
+// probePage has a page script that announces itself at once, which is how a
+// test tells that scripts are off (the app's only script, the countdowns,
+// changes nothing a test can check without waiting).
 const probePage = `<!doctype html><title>probe</title><p id="probe">scripts off</p>
 <script>document.getElementById("probe").textContent = "scripts on";</script>`
 
@@ -692,6 +693,12 @@ func TestBrowserWithoutJavaScript(t *testing.T) {
 	}
 
 	stepFirstVisit(s)
+	// Without scripts the countdowns stay as rendered.
+	before := eval[string](s, `document.getElementById("redis-countdown").textContent`)
+	time.Sleep(300 * time.Millisecond)
+	if after := eval[string](s, `document.getElementById("redis-countdown").textContent`); after != before {
+		t.Errorf("the countdown ticked with scripts off: %s -> %s", before, after)
+	}
 	stepRegenerate(s)
 	stepSetAndDelete(s, "color", "blue")
 	stepRotate(s)
