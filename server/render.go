@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"io"
 	"io/fs"
+	"net/http"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -44,7 +45,7 @@ var templateFuncs = template.FuncMap{
 	"commandTable": func(t translator, commands []redisCommand) commandTable {
 		return commandTable{translator: t, Commands: commands}
 	},
-	"httpDate": func(t time.Time) string { return t.Format(time.RFC1123) },
+	"httpDate": func(t time.Time) string { return t.UTC().Format(http.TimeFormat) }, // as in Set-Cookie
 }
 
 func newRenderer(fsys fs.FS) (*renderer, error) {
