@@ -3,6 +3,7 @@ package server
 import (
 	"cmp"
 	"context"
+	"errors"
 	"net/http"
 	"slices"
 	"strings"
@@ -73,7 +74,7 @@ func (s *sessionStore) list(ctx context.Context, ownID string) ([]sessionRow, in
 		}
 		return nil
 	})
-	if err != nil && err != redis.Nil {
+	if err != nil && !errors.Is(err, redis.Nil) {
 		return nil, 0, unavailable(err)
 	}
 	rows := make([]sessionRow, 0, len(keys))

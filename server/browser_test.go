@@ -402,13 +402,9 @@ func (s *scenario) jarCookie() *network.Cookie {
 // value as the page does.
 func (s *scenario) storedValues(key string) map[string]string {
 	s.t.Helper()
-	raw := stored(s.t, s.rdb, key)
-	if raw == "" {
+	values := redisValues(s.t, s.rdb.Client, key)
+	if values == nil {
 		s.t.Fatalf("Redis holds no key %s", key)
-	}
-	var values map[string]any
-	if err := json.Unmarshal([]byte(raw), &values); err != nil {
-		s.t.Fatalf("Redis holds %q under %s, not a JSON object: %v", raw, key, err)
 	}
 	out := make(map[string]string, len(values))
 	for k, v := range values {

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -83,6 +84,26 @@ func scanKeys(ctx context.Context, rdb redis.UniversalClient, pattern string) ([
 	var keys []string
 	err := scanAll(ctx, rdb, pattern, func(key string) { keys = append(keys, key) })
 	return keys, err
+}
+
+// redisValues reads the session JSON Redis holds under key through c; nil
+// when there is no such key.
+func redisValues(t *testing.T, c redis.Cmdable, key string) map[string]any {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	raw, err := c.Get(ctx, key).Result()
+	if errors.Is(err, redis.Nil) {
+		return nil
+	}
+	if err != nil {
+		t.Fatalf("GET %s: %v", key, err)
+	}
+	var values map[string]any
+	if err := json.Unmarshal([]byte(raw), &values); err != nil {
+		t.Fatalf("GET %s: %q is not a JSON object: %v", key, raw, err)
+	}
+	return values
 }
 
 // sessionKeys lists the session keys under the app's prefix.
@@ -278,11 +299,7 @@ func concurrentSets(t *testing.T, rdb redis.Cmdable, token, key string, instance
 	for e := range errs {
 		t.Error(e)
 	}
-	var values map[string]any
-	raw, err := rdb.Get(context.Background(), key).Bytes()
-	if err != nil || json.Unmarshal(raw, &values) != nil {
-		t.Fatalf("read %s: %v", key, err)
-	}
+	values := redisValues(t, rdb, key)
 	for i := range writers {
 		if name := fmt.Sprintf("var%02d", i); values[name] != name {
 			t.Errorf("%s lost: Redis holds %d variables", name, len(values))

@@ -198,16 +198,7 @@ func TestEachButtonAsSeenInRedis(t *testing.T) {
 			t.Fatalf("POST %s: status %d Location %q: %s", path, resp.StatusCode, resp.Header.Get("Location"), body)
 		}
 	}
-	values := func(key string) map[string]any {
-		t.Helper()
-		var v map[string]any
-		if raw := stored(t, rdb, key); raw != "" {
-			if err := json.Unmarshal([]byte(raw), &v); err != nil {
-				t.Fatal(err)
-			}
-		}
-		return v
-	}
+	values := func(key string) map[string]any { return redisValues(t, rdb.Client, key) }
 
 	post("/value")
 	if v := values(st.Redis.Key); v["value"] == st.Values["value"] || v["value"] == nil {

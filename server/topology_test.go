@@ -8,7 +8,6 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
-	"encoding/json"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -217,26 +216,6 @@ func pingTCP(ctx context.Context, port int) error {
 	c := redis.NewClient(&redis.Options{Addr: fmt.Sprintf("127.0.0.1:%d", port), MaxRetries: -1})
 	defer c.Close()
 	return c.Ping(ctx).Err()
-}
-
-// redisValues reads the session JSON Redis holds under key through c; nil
-// when there is no such key.
-func redisValues(t *testing.T, c redis.Cmdable, key string) map[string]any {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	raw, err := c.Get(ctx, key).Result()
-	if errors.Is(err, redis.Nil) {
-		return nil
-	}
-	if err != nil {
-		t.Fatalf("GET %s: %v", key, err)
-	}
-	var values map[string]any
-	if err := json.Unmarshal([]byte(raw), &values); err != nil {
-		t.Fatalf("GET %s: %q is not a JSON object: %v", key, raw, err)
-	}
-	return values
 }
 
 func keyExists(t *testing.T, c redis.Cmdable, key string) bool {
