@@ -92,6 +92,8 @@ func ConnectRedis(s RedisSettings) (*Redis, error) {
 
 func connectUniversal(u *redis.UniversalOptions, s RedisSettings, cli string) (*Redis, error) {
 	skipVerify(u.TLSConfig, s.TLSSkipVerify)
+	// The settings of withTimeouts, for the other options type (go-redis has
+	// no interface over its option structs); keep the two in step.
 	u.DialTimeout, u.ReadTimeout, u.WriteTimeout, u.PoolTimeout = redisDialTimeout, redisIOTimeout, redisIOTimeout, redisIOTimeout
 	u.ContextTimeoutEnabled, u.MaxRetries, u.DialerRetries = true, 1, 1
 	u.DisableIdentity = true
