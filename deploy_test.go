@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -35,6 +36,15 @@ func binaryName(t *testing.T) string {
 		t.Fatal("go.mod names no module")
 	}
 	return filepath.Base(m[1])
+}
+
+func atoi(t *testing.T, s string) int {
+	t.Helper()
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
 
 func readFile(t *testing.T, name string) string {
@@ -68,24 +78,46 @@ func TestPlatformFilesAgreeWithCode(t *testing.T) {
 	if got := strings.TrimSpace(readFile(t, "Procfile")); got != "web: bin/"+bin {
 		t.Errorf("Procfile %q, want %q", got, "web: bin/"+bin)
 	}
+	// Every platform that can kill the process must wait longer than the
+	// drain after SIGTERM.
+	drain := int(shutdownTimeout.Seconds())
 
 	render := readFile(t, "render.yaml")
-	for _, want := range []string{"buildCommand: go build -o bin/" + bin + " .", "startCommand: ./bin/" + bin, "healthCheckPath: " + healthPath} {
+	for _, want := range []string{"buildCommand: go build -o bin/" + bin + " .", "startCommand: ./bin/" + bin} {
 		if !strings.Contains(render, want) {
 			t.Errorf("render.yaml lacks %q", want)
 		}
 	}
+	// Render's one check also restarts the instance: liveness.
+	if got := match(t, "render.yaml", render, `healthCheckPath: (\S+)`); got != server.LivenessPath {
+		t.Errorf("render.yaml healthCheckPath %s, want %s", got, server.LivenessPath)
+	}
+	if got := atoi(t, match(t, "render.yaml", render, `maxShutdownDelaySeconds: (\d+)`)); got <= drain {
+		t.Errorf("render.yaml maxShutdownDelaySeconds %d, want more than the %d s drain", got, drain)
+	}
 
+	// Railway builds with a root Dockerfile whenever there is one, and a
+	// startCommand would replace the image's ENTRYPOINT: so build the
+	// Dockerfile, start what it starts, and gate the deploy on readiness.
 	var railway struct {
-		Build  struct{ Builder string }
-		Deploy struct{ StartCommand, HealthcheckPath string }
+		Build  struct{ Builder, DockerfilePath string }
+		Deploy struct {
+			StartCommand    *string
+			HealthcheckPath string
+			DrainingSeconds int
+		}
 	}
 	if err := json.Unmarshal([]byte(readFile(t, "railway.json")), &railway); err != nil {
 		t.Fatal(err)
 	}
-	// Railpack names the Go binary "out", whatever the module is called.
-	if railway.Build.Builder != "RAILPACK" || railway.Deploy.StartCommand != "./out" || railway.Deploy.HealthcheckPath != healthPath {
-		t.Errorf("railway.json: %+v", railway)
+	if railway.Build.Builder != "DOCKERFILE" || railway.Build.DockerfilePath != "Dockerfile" {
+		t.Errorf("railway.json build %+v, want the DOCKERFILE builder on Dockerfile", railway.Build)
+	}
+	if railway.Deploy.StartCommand != nil {
+		t.Errorf("railway.json startCommand %q would override the image's ENTRYPOINT", *railway.Deploy.StartCommand)
+	}
+	if railway.Deploy.HealthcheckPath != server.ReadinessPath || railway.Deploy.DrainingSeconds <= drain {
+		t.Errorf("railway.json deploy %+v, want %s and more than %d draining seconds", railway.Deploy, server.ReadinessPath, drain)
 	}
 
 	fly := readFile(t, "fly.toml")
@@ -95,12 +127,28 @@ func TestPlatformFilesAgreeWithCode(t *testing.T) {
 	if got := match(t, "fly.toml", fly, `PORT = "(\d+)"`); got != port {
 		t.Errorf("fly.toml PORT %s, want %s", got, port)
 	}
-	if got := match(t, "fly.toml", fly, `path = "(\S+)"`); got != healthPath {
-		t.Errorf("fly.toml check path %s", got)
+	if got := match(t, "fly.toml", fly, `(?s)\[\[http_service\.checks\]\].*?path = "(\S+)"`); got != server.LivenessPath {
+		t.Errorf("fly.toml routing check path %s, want %s", got, server.LivenessPath)
+	}
+	if got := match(t, "fly.toml", fly, `(?s)\[checks\.ready\].*?path = "(\S+)"`); got != server.ReadinessPath {
+		t.Errorf("fly.toml readiness check path %s, want %s", got, server.ReadinessPath)
+	}
+	if got := match(t, "fly.toml", fly, `(?m)^kill_signal = "(\w+)"`); got != "SIGTERM" {
+		t.Errorf("fly.toml kill_signal %s, want SIGTERM", got)
+	}
+	if got := atoi(t, match(t, "fly.toml", fly, `(?m)^kill_timeout = (\d+)`)); got <= drain {
+		t.Errorf("fly.toml kill_timeout %d, want more than the %d s drain", got, drain)
 	}
 
 	docker := readFile(t, "Dockerfile")
-	for _, want := range []string{"-o /out/" + bin + " .", `ENTRYPOINT ["/` + bin + `"]`, "EXPOSE " + port, "PORT=" + port, "USER nonroot", "CGO_ENABLED=0"} {
+	for _, want := range []string{
+		"FROM golang:" + goLine + "-trixie AS build",
+		"FROM gcr.io/distroless/static-debian13:nonroot",
+		"-o /out/" + bin + " .", `ENTRYPOINT ["/` + bin + `"]`, "EXPOSE " + port, "PORT=" + port,
+		"USER nonroot", "CGO_ENABLED=0", "STOPSIGNAL SIGTERM",
+		`HEALTHCHECK --interval=30s --timeout=3s --start-period=5s CMD ["/` + bin + `", "-healthcheck"]`,
+		"org.opencontainers.image.version", "org.opencontainers.image.licenses=\"MIT\"",
+	} {
 		if !strings.Contains(docker, want) {
 			t.Errorf("Dockerfile lacks %q", want)
 		}
@@ -198,7 +246,9 @@ var installed = sync.OnceValues(func() (string, error) {
 	}
 	slugDir = slug
 	cmd := exec.Command("go", "install", ".")
-	cmd.Env = append(os.Environ(), "GOBIN="+filepath.Join(slug, "bin"))
+	// GOFLAGS as Go's defaults have it (this machine's go env turns VCS
+	// stamping off), so that a build in a Git checkout records its commit.
+	cmd.Env = append(os.Environ(), "GOBIN="+filepath.Join(slug, "bin"), "GOFLAGS=-buildvcs=auto")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return "", fmt.Errorf("go install: %v\n%s", err, out)
 	}
@@ -363,5 +413,87 @@ func TestProductionRefusesToStartWithoutSecret(t *testing.T) {
 		if !strings.Contains(string(out), "SESSION_SECRET") || strings.Contains(string(out), "listening") {
 			t.Errorf("secret of %d bytes: printed %q", len(secret), out)
 		}
+	}
+}
+
+// TestAppJSONWithinHerokuLimits: the app.json schema caps the description at
+// 140 characters, and success_url must be a page the app serves.
+func TestAppJSONWithinHerokuLimits(t *testing.T) {
+	var app struct {
+		Description string
+		SuccessURL  string `json:"success_url"`
+	}
+	if err := json.Unmarshal([]byte(readFile(t, "app.json")), &app); err != nil {
+		t.Fatal(err)
+	}
+	if n := len([]rune(app.Description)); n == 0 || n > 140 {
+		t.Errorf("app.json description has %d characters, want 1 to 140", n)
+	}
+	base, _, _ := startRun(t, map[string]string{})
+	resp, err := http.Get(base + app.SuccessURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if !strings.HasPrefix(app.SuccessURL, "/") || resp.StatusCode != http.StatusOK {
+		t.Errorf("success_url %q answers %d, want a path the app serves with 200", app.SuccessURL, resp.StatusCode)
+	}
+}
+
+// TestVersionFlagNamesTheBuild: the program as Heroku builds it (in a Git
+// checkout) reports the commit it was built from.
+func TestVersionFlagNamesTheBuild(t *testing.T) {
+	head, err := exec.Command("git", "rev-parse", "--short=12", "HEAD").Output()
+	if err != nil {
+		t.Skipf("not in a Git checkout: %v", err)
+	}
+	slug, err := installed()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(filepath.Join(slug, "bin", binaryName(t)), "-version").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.TrimSpace(string(out)); !strings.HasPrefix(got, strings.TrimSpace(string(head))) {
+		t.Errorf("-version printed %q, want the commit %s", got, head)
+	}
+}
+
+// TestDockerfileStampsTheVersion builds the program with the -X flag the
+// Dockerfile passes (its build context has no .git), so a renamed variable
+// cannot silently leave images unversioned.
+func TestDockerfileStampsTheVersion(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the program: not with -short")
+	}
+	symbol := match(t, "Dockerfile", readFile(t, "Dockerfile"), `-X (\S+)=\$\{v\}`)
+	bin := filepath.Join(t.TempDir(), "app")
+	build := exec.Command("go", "build", "-buildvcs=false", "-ldflags", "-X "+symbol+"=v0.0.0-docker-test", "-o", bin, ".")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	out, err := exec.Command(bin, "-version").Output()
+	if got := strings.TrimSpace(string(out)); err != nil || got != "v0.0.0-docker-test" {
+		t.Errorf("-version printed %q (%v), want the stamped v0.0.0-docker-test", got, err)
+	}
+}
+
+// TestHealthcheckFlag is the image's HEALTHCHECK: exit 0 while the app on
+// PORT serves, 1 once it is gone.
+func TestHealthcheckFlag(t *testing.T) {
+	p := startProcfile(t)
+	check := func() error {
+		cmd := exec.Command(filepath.Join(slugDir, "bin", binaryName(t)), "-healthcheck")
+		cmd.Env = append(os.Environ(), "PORT="+p.base[strings.LastIndex(p.base, ":")+1:])
+		return cmd.Run()
+	}
+	if err := check(); err != nil {
+		t.Errorf("-healthcheck against a serving app: %v, want exit 0", err)
+	}
+	p.cmd.Process.Kill()
+	<-p.exited
+	if err := check(); err == nil {
+		t.Error("-healthcheck with no app listening exited 0")
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"context"
 	"embed"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"io/fs"
@@ -17,6 +18,7 @@ import (
 	"syscall"
 	"time"
 
+	"redis-session-demo/internal/buildinfo"
 	"redis-session-demo/server"
 )
 
@@ -34,6 +36,23 @@ var (
 const shutdownTimeout = 10 * time.Second
 
 func main() {
+	flags := flag.NewFlagSet("redis-session-demo", flag.ExitOnError)
+	showVersion := flags.Bool("version", false, "print the version and exit")
+	healthcheck := flags.Bool("healthcheck", false,
+		"exit 0 when the app listening on $PORT answers "+server.LivenessPath+", 1 otherwise (for a container HEALTHCHECK)")
+	flags.Parse(os.Args[1:])
+	switch {
+	case *showVersion:
+		fmt.Println(buildinfo.Version())
+		return
+	case *healthcheck:
+		if err := checkLive(os.Getenv); err != nil {
+			fmt.Fprintln(os.Stderr, "redis-session-demo -healthcheck:", err)
+			os.Exit(1)
+		}
+		return
+	}
+
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Getenv, os.Stdout); err != nil {
@@ -86,7 +105,27 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 	return nil
 }
 
+// checkLive asks the app on this machine's PORT for its liveness answer. A
+// distroless image has no curl or wget, so the binary asks itself.
+func checkLive(getenv func(string) string) error {
+	port := getenv("PORT")
+	if port == "" {
+		port = fmt.Sprint(server.DefaultPort)
+	}
+	client := http.Client{Timeout: 2 * time.Second}
+	resp, err := client.Get("http://127.0.0.1:" + port + server.LivenessPath)
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("%s answered %s", server.LivenessPath, resp.Status)
+	}
+	return nil
+}
+
 func printStart(w io.Writer, cfg server.Config, rdb *server.Redis, port int) {
+	fmt.Fprintf(w, "redis-session-demo %s\n", buildinfo.Version())
 	if cfg.SecretGenerated {
 		fmt.Fprintln(w, "warning: SESSION_SECRET is not set; using a random one, so forms from before a restart stop working")
 	}

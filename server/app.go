@@ -11,6 +11,8 @@ import (
 	"net/http"
 	"os"
 
+	"redis-session-demo/internal/buildinfo"
+
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 )
@@ -22,6 +24,7 @@ type App struct {
 	redis    *Redis
 	sessions *sessionStore
 	instance string // host:pid, so that two instances can be told apart
+	version  string // of this build, see buildinfo.Version
 }
 
 // New builds the app on an open Redis connection. templates holds the page
@@ -39,6 +42,7 @@ func New(cfg Config, rdb *Redis, templates, static fs.FS) (*App, error) {
 		redis:    rdb,
 		sessions: newSessionStore(context.Background(), rdb.Client, cfg),
 		instance: fmt.Sprintf("%s:%d", host, os.Getpid()),
+		version:  buildinfo.Version(),
 	}
 	e := a.echo
 	e.HideBanner, e.HidePort = true, true

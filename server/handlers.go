@@ -115,12 +115,24 @@ type destroyedState struct {
 	Commands  []redisCommand `json:"commands"`
 }
 
-// health answers whether Redis answers PING. It creates no session.
-func (a *App) health(c echo.Context) error {
+// healthState is the JSON of the health checks.
+type healthState struct {
+	Status  string `json:"status"`
+	Version string `json:"version"`
+}
+
+// checkReady answers whether Redis answers PING. It creates no session.
+func (a *App) checkReady(c echo.Context) error {
 	if err := a.redis.Client.Ping(c.Request().Context()).Err(); err != nil {
 		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "error": "redis: " + err.Error()})
 	}
-	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
+	return c.JSON(http.StatusOK, healthState{Status: "ok", Version: a.version})
+}
+
+// checkLive answers that the process serves requests; it asks Redis
+// nothing, so a Redis outage never gets the app restarted.
+func (a *App) checkLive(c echo.Context) error {
+	return c.JSON(http.StatusOK, healthState{Status: "ok", Version: a.version})
 }
 
 // changeValues applies edit to session id under its lock and answers with

@@ -12,6 +12,7 @@ var catalog = map[string]map[string]string{
 		"nav.language":        "Language",
 		"footer.about":        "A Go (Echo, gorilla/sessions, redisstore, go-redis) re-creation of a tutorial that keeps Express session data in Redis with express-session and connect-redis.",
 		"footer.instance":     "Answered by",
+		"footer.version":      "build",
 		"error.title":         "Error",
 		"error.back":          "Back to the session",
 
@@ -146,6 +147,7 @@ var catalog = map[string]map[string]string{
 		"nav.language":        "言語",
 		"footer.about":        "express-sessionとconnect-redisでExpressのセッションデータをRedisに置くチュートリアルを、Go（Echo、gorilla/sessions、redisstore、go-redis）で作り直したものです。",
 		"footer.instance":     "応答したプロセス",
+		"footer.version":      "ビルド",
 		"error.title":         "エラー",
 		"error.back":          "セッションの画面に戻る",
 

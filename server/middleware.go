@@ -69,7 +69,7 @@ func requestDeadline(next echo.HandlerFunc) echo.HandlerFunc {
 // wantsJSON reports whether the client asked for JSON, by its Accept header
 // or by calling the JSON endpoints.
 func wantsJSON(r *http.Request) bool {
-	if strings.HasPrefix(r.URL.Path, "/api/") || r.URL.Path == "/healthz" {
+	if strings.HasPrefix(r.URL.Path, "/api/") || r.URL.Path == ReadinessPath || r.URL.Path == LivenessPath {
 		return true
 	}
 	for _, part := range strings.Split(r.Header.Get("Accept"), ",") {
@@ -104,13 +104,13 @@ func (a *App) forwardedScheme(r *http.Request) string {
 // httpsOnly is production's transport policy: a request that the platform
 // received over plain HTTP is redirected to HTTPS (the Secure cookie would
 // not be kept otherwise), and HTTPS responses carry HSTS. The health check
-// is left alone, since platforms probe it over plain HTTP.
+// checks are left alone, since platforms probe them over plain HTTP.
 func (a *App) httpsOnly(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		r := c.Request()
 		switch a.forwardedScheme(r) {
 		case "http":
-			if r.URL.Path != "/healthz" {
+			if r.URL.Path != ReadinessPath && r.URL.Path != LivenessPath {
 				return c.Redirect(http.StatusPermanentRedirect, "https://"+r.Host+r.URL.RequestURI())
 			}
 		case "https":

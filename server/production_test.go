@@ -28,7 +28,8 @@ func TestProductionTransport(t *testing.T) {
 	}{
 		{"https through the router", prod, "10.1.2.3:5000", "https", "/", 200, true, ""},
 		{"http through the router", prod, "10.1.2.3:5000", "http", "/sessions?lang=ja", 308, false, "https://app.example/sessions?lang=ja"},
-		{"health check over http", prod, "10.1.2.3:5000", "http", "/healthz", 200, false, ""},
+		{"readiness check over http", prod, "10.1.2.3:5000", "http", "/healthz", 200, false, ""},
+		{"liveness check over http", prod, "10.1.2.3:5000", "http", "/livez", 200, false, ""},
 		{"IPv6 router", prod, "[fd00::1]:5000", "https", "/", 200, true, ""},
 		{"client claiming https directly", prod, "203.0.113.9:5000", "https", "/", 200, false, ""},
 		{"client claiming http directly", prod, "203.0.113.9:5000", "http", "/", 200, false, ""},
@@ -56,5 +57,33 @@ func TestProductionTransport(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestClientAddressTrustsOnlyProxies: echo v4's advisories GO-2026-6872 and
+// GO-2026-6875 are about believing X-Forwarded-For and X-Real-IP from anyone.
+// The app sets an IPExtractor that believes X-Forwarded-For only from
+// TRUSTED_PROXIES and never reads X-Real-IP (see README, Security).
+func TestClientAddressTrustsOnlyProxies(t *testing.T) {
+	app := newTestApp(t, testConfig(t), testRedis(t))
+	for _, tc := range []struct {
+		name, remote, xff, xRealIP, want string
+	}{
+		{"direct client claiming another address", "203.0.113.9:5000", "198.51.100.1", "198.51.100.2", "203.0.113.9"},
+		{"router passing the client on", "10.1.2.3:5000", "198.51.100.1", "", "198.51.100.1"},
+		{"client prepending a fake hop through the router", "10.1.2.3:5000", "192.0.2.66, 198.51.100.1", "", "198.51.100.1"},
+		{"X-Real-IP through the router", "10.1.2.3:5000", "", "198.51.100.2", "10.1.2.3"},
+	} {
+		req := httptest.NewRequest(http.MethodGet, "/", nil)
+		req.RemoteAddr = tc.remote
+		if tc.xff != "" {
+			req.Header.Set("X-Forwarded-For", tc.xff)
+		}
+		if tc.xRealIP != "" {
+			req.Header.Set("X-Real-IP", tc.xRealIP)
+		}
+		if got := app.echo.NewContext(req, httptest.NewRecorder()).RealIP(); got != tc.want {
+			t.Errorf("%s: client address %s, want %s", tc.name, got, tc.want)
+		}
 	}
 }

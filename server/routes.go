@@ -2,6 +2,15 @@ package server
 
 import "io/fs"
 
+// The two health checks a platform can probe. Liveness says the process
+// serves requests, so a platform that restarts on failure should ask it;
+// readiness adds that Redis answers, for a platform that only routes
+// traffic to ready instances.
+const (
+	LivenessPath  = "/livez"
+	ReadinessPath = "/healthz"
+)
+
 func (a *App) routes(static fs.FS) {
 	e := a.echo
 	e.GET("/", a.showIndex)
@@ -15,7 +24,8 @@ func (a *App) routes(static fs.FS) {
 	e.GET("/lab/fixation", a.showFixationLab)
 	e.POST("/lab/fixation", a.runFixationLab)
 	e.GET("/tutorial", a.showTutorial)
-	e.GET("/healthz", a.health)
+	e.GET(ReadinessPath, a.checkReady)
+	e.GET(LivenessPath, a.checkLive)
 	e.StaticFS("/static", static)
 	e.FileFS("/favicon.ico", "favicon.svg", static) // asked for by browsers on any page, JSON too
 }

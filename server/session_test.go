@@ -3,10 +3,13 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
+
+	"redis-session-demo/internal/buildinfo"
 )
 
 func TestFirstVisitCreatesSessionInRedis(t *testing.T) {
@@ -411,16 +414,33 @@ func TestTwoInstancesShareSessions(t *testing.T) {
 	}
 }
 
-func TestHealthCreatesNoSession(t *testing.T) {
+func TestHealthChecksCreateNoSession(t *testing.T) {
 	rdb := testRedis(t)
 	cfg := testConfig(t)
 	b := newBrowser(t, startServer(t, newTestApp(t, cfg, rdb)))
-	resp, body := b.get("/healthz")
-	if resp.StatusCode != http.StatusOK || strings.TrimSpace(body) != `{"status":"ok"}` {
-		t.Errorf("status %d body %s", resp.StatusCode, body)
+	want := fmt.Sprintf(`{"status":"ok","version":%q}`, buildinfo.Version())
+	for _, path := range []string{ReadinessPath, LivenessPath} {
+		resp, body := b.get(path)
+		if resp.StatusCode != http.StatusOK || strings.TrimSpace(body) != want {
+			t.Errorf("%s: status %d body %s, want 200 %s", path, resp.StatusCode, body, want)
+		}
+		if len(resp.Header["Set-Cookie"]) != 0 || len(sessionKeys(t, rdb, cfg)) != 0 {
+			t.Errorf("%s made a session: %q", path, resp.Header["Set-Cookie"])
+		}
 	}
-	if len(resp.Header["Set-Cookie"]) != 0 || len(sessionKeys(t, rdb, cfg)) != 0 {
-		t.Errorf("/healthz made a session: %q", resp.Header["Set-Cookie"])
+}
+
+// TestVersionIsShown: the build's version is in the JSON and the footer,
+// so that a bug report can name the build.
+func TestVersionIsShown(t *testing.T) {
+	rdb := testRedis(t)
+	b := newBrowser(t, startServer(t, newTestApp(t, testConfig(t), rdb)))
+	if got := b.state().Version; got != buildinfo.Version() || got == "" {
+		t.Errorf("/api/session version %q, want %q", got, buildinfo.Version())
+	}
+	_, page := b.get("/")
+	if want := "<code>" + buildinfo.Version() + "</code>"; !strings.Contains(page, want) {
+		t.Errorf("the footer does not show %s", want)
 	}
 }
 

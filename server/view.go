@@ -24,6 +24,7 @@ type sessionState struct {
 	IsNew     bool           `json:"is_new"`
 	CSRFToken string         `json:"csrf_token"`
 	Instance  string         `json:"instance"`
+	Version   string         `json:"version"` // of the build that answered
 	// Commands are the Redis commands this request sent, in order.
 	Commands []redisCommand `json:"commands"`
 }
@@ -73,6 +74,7 @@ func (a *App) state(c echo.Context, v *visit) sessionState {
 		IsNew:     v.IsNew,
 		CSRFToken: csrfToken(a.cfg.Secret, v.Session.ID),
 		Instance:  a.instance,
+		Version:   a.version,
 		Commands:  commandLogFrom(c.Request().Context()).Commands(),
 	}
 }
@@ -114,13 +116,14 @@ type page struct {
 	TitleKey string
 	Embedded bool
 	Instance string
+	Version  string
 }
 
 // T returns the page's text for a message key; see messages.go.
 func (p page) T(key string) string { return translate(p.Lang, key) }
 
 func (a *App) page(c echo.Context, titleKey string) page {
-	return page{Path: c.Request().URL.Path, Lang: pickLang(c), TitleKey: titleKey, Embedded: a.redis.Embedded, Instance: a.instance}
+	return page{Path: c.Request().URL.Path, Lang: pickLang(c), TitleKey: titleKey, Embedded: a.redis.Embedded, Instance: a.instance, Version: a.version}
 }
 
 // indexPage is the data of the main page.

@@ -1,0 +1,3 @@
+module vulndb-index
+
+go 1.26
