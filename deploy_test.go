@@ -234,6 +234,16 @@ func TestPlatformEnvironmentsStartInProduction(t *testing.T) {
 	}
 }
 
+// install is installed for a test, which it skips with -short: building
+// and starting the program takes seconds.
+func install(t *testing.T) (string, error) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("builds and runs the program: not with -short")
+	}
+	return installed()
+}
+
 // slugDir is where installed put the program, removed by TestMain.
 var slugDir string
 
@@ -265,7 +275,7 @@ type process struct {
 
 func startProcfile(t *testing.T) *process {
 	t.Helper()
-	slug, err := installed()
+	slug, err := install(t)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -398,7 +408,7 @@ func TestMain(m *testing.M) {
 // platform would with a missing or short secret: it must say why and exit
 // with a non-zero status, before listening.
 func TestProductionRefusesToStartWithoutSecret(t *testing.T) {
-	slug, err := installed()
+	slug, err := install(t)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -447,7 +457,7 @@ func TestVersionFlagNamesTheBuild(t *testing.T) {
 	if err != nil {
 		t.Skipf("not in a Git checkout: %v", err)
 	}
-	slug, err := installed()
+	slug, err := install(t)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"redis-session-demo/internal/buildinfo"
+	"redis-session-demo/internal/redisconn"
 	"redis-session-demo/server"
 )
 
@@ -68,7 +69,7 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 	if err != nil {
 		return fmt.Errorf("bad configuration:\n%w", err)
 	}
-	rdb, err := server.ConnectRedis(cfg.Redis)
+	rdb, err := redisconn.Connect(cfg.Redis)
 	if err != nil {
 		return err
 	}
@@ -124,7 +125,7 @@ func checkLive(getenv func(string) string) error {
 	return nil
 }
 
-func printStart(w io.Writer, cfg server.Config, rdb *server.Redis, port int) {
+func printStart(w io.Writer, cfg server.Config, rdb *redisconn.Conn, port int) {
 	fmt.Fprintf(w, "redis-session-demo %s\n", buildinfo.Version())
 	if cfg.SecretGenerated {
 		fmt.Fprintln(w, "warning: SESSION_SECRET is not set; using a random one, so forms from before a restart stop working")
@@ -132,9 +133,10 @@ func printStart(w io.Writer, cfg server.Config, rdb *server.Redis, port int) {
 	if rdb.Embedded {
 		fmt.Fprintf(w, "embedded Redis (miniredis) on %s; REDIS_URL is not set\n", rdb.Addr())
 		fmt.Fprintln(w, "look at the sessions with one-shot commands (interactive redis-cli does not work with miniredis):")
-		fmt.Fprintf(w, "  %s\n", rdb.ScanCommand(cfg.KeyPrefix))
-		fmt.Fprintf(w, "  %s GET %s<session id>\n", rdb.CLI, cfg.KeyPrefix)
-		fmt.Fprintf(w, "  %s PTTL %s<session id>\n", rdb.CLI, cfg.KeyPrefix)
+		keys := cfg.Keys()
+		fmt.Fprintf(w, "  %s\n", rdb.ScanCommand(keys.Pattern()))
+		fmt.Fprintf(w, "  %s GET %s\n", rdb.CLI, keys.Session("<session id>"))
+		fmt.Fprintf(w, "  %s PTTL %s\n", rdb.CLI, keys.Session("<session id>"))
 	}
 	fmt.Fprintf(w, "listening on http://localhost:%d\n", port)
 }

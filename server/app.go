@@ -12,6 +12,8 @@ import (
 	"os"
 
 	"redis-session-demo/internal/buildinfo"
+	"redis-session-demo/internal/redisconn"
+	"redis-session-demo/internal/sessionstore"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
@@ -21,16 +23,17 @@ import (
 type App struct {
 	echo     *echo.Echo
 	cfg      Config
-	redis    *Redis
-	sessions *sessionStore
-	instance string // host:pid, so that two instances can be told apart
-	version  string // of this build, see buildinfo.Version
+	redis    *redisconn.Conn
+	sessions *sessionstore.Store
+	keys     sessionstore.Keys // the one key scheme, the same the store uses
+	instance string            // host:pid, so that two instances can be told apart
+	version  string            // of this build, see buildinfo.Version
 }
 
 // New builds the app on an open Redis connection. templates holds the page
 // templates and static the files served under /static/; both are read and
 // parsed here, so a broken template stops the start.
-func New(cfg Config, rdb *Redis, templates, static fs.FS) (*App, error) {
+func New(cfg Config, rdb *redisconn.Conn, templates, static fs.FS) (*App, error) {
 	pages, err := newRenderer(templates)
 	if err != nil {
 		return nil, err
@@ -40,7 +43,8 @@ func New(cfg Config, rdb *Redis, templates, static fs.FS) (*App, error) {
 		echo:     echo.New(),
 		cfg:      cfg,
 		redis:    rdb,
-		sessions: newSessionStore(context.Background(), rdb.Client, cfg),
+		sessions: sessionstore.New(rdb.Client, cfg.storeOptions()),
+		keys:     cfg.Keys(),
 		instance: fmt.Sprintf("%s:%d", host, os.Getpid()),
 		version:  buildinfo.Version(),
 	}
@@ -48,7 +52,7 @@ func New(cfg Config, rdb *Redis, templates, static fs.FS) (*App, error) {
 	e.HideBanner, e.HidePort = true, true
 	e.Renderer = pages
 	e.HTTPErrorHandler = a.handleError
-	e.Use(limitBody, middleware.Recover(), securityHeaders, requestDeadline, recordCommands)
+	e.Use(limitBody, middleware.Recover(), securityHeaders, a.chooseLanguage, requestDeadline, recordCommands)
 	if cfg.Production {
 		e.Pre(a.httpsOnly)
 	}

@@ -32,6 +32,8 @@ import (
 	cdppage "github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+
+	"redis-session-demo/internal/redisconn"
 )
 
 var update = flag.Bool("update", false, "write the screenshots in docs/")
@@ -46,9 +48,12 @@ const (
 )
 
 // chromiumPath returns the browser to run. When there is none it skips the
-// test, or fails it when REQUIRE_BROWSER=1.
+// test, or fails it when REQUIRE_BROWSER=1; with -short it always skips.
 func chromiumPath(t *testing.T) string {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("drives a real Chromium: not with -short")
+	}
 	path := os.Getenv("CHROMIUM_PATH")
 	if path == "" {
 		path = defaultChromium
@@ -112,7 +117,7 @@ type scenario struct {
 	t   *testing.T
 	ctx context.Context // the tab
 	cfg Config
-	rdb *Redis
+	rdb *redisconn.Conn
 	url string // the server's base URL, without a trailing slash
 
 	mu         sync.Mutex
@@ -140,7 +145,7 @@ func newScenario(t *testing.T, browser context.Context) *scenario {
 }
 
 // newScenarioOn is newScenario with a given configuration and Redis.
-func newScenarioOn(t *testing.T, browser context.Context, cfg Config, rdb *Redis) *scenario {
+func newScenarioOn(t *testing.T, browser context.Context, cfg Config, rdb *redisconn.Conn) *scenario {
 	t.Helper()
 	s := &scenario{t: t, cfg: cfg, rdb: rdb}
 	s.url = startServer(t, newTestApp(t, s.cfg, s.rdb)).URL
@@ -910,7 +915,7 @@ func TestScreenshots(t *testing.T) {
 		t.Run(shot.file, func(t *testing.T) {
 			// The embedded server of a fresh start and the default settings,
 			// so the pictures show what `go run .` shows.
-			rdb, err := ConnectRedis(RedisSettings{})
+			rdb, err := redisconn.Connect(redisconn.Settings{})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -5,10 +5,16 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	mathrand "math/rand/v2"
 	"net"
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/gorilla/sessions"
+
+	"redis-session-demo/internal/redisconn"
+	"redis-session-demo/internal/sessionstore"
 )
 
 // Config is the whole configuration of the app. It comes from environment
@@ -19,7 +25,7 @@ type Config struct {
 	Port int
 	// Redis says which Redis to use (REDIS_URL, or REDIS_TLS_URL when
 	// REDIS_URL is unset; REDIS_MODE; REDIS_TLS_SKIP_VERIFY).
-	Redis RedisSettings
+	Redis redisconn.Settings
 	// TrustedProxies are the networks whose X-Forwarded-For and
 	// X-Forwarded-Proto headers are believed (TRUSTED_PROXIES).
 	TrustedProxies []*net.IPNet
@@ -68,7 +74,7 @@ var (
 func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	cfg := Config{
 		Port:       DefaultPort,
-		Redis:      RedisSettings{URL: strings.TrimSpace(getenv("REDIS_URL")), Mode: "standalone"},
+		Redis:      redisconn.Settings{URL: strings.TrimSpace(getenv("REDIS_URL")), Mode: "standalone"},
 		MaxAge:     DefaultMaxAge,
 		CookieName: DefaultCookieName,
 		KeyPrefix:  DefaultKeyPrefix,
@@ -165,6 +171,25 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		cfg.SecretGenerated = true
 	}
 	return cfg, errors.Join(problems...)
+}
+
+// Keys is the key scheme of the configured prefix.
+func (c Config) Keys() sessionstore.Keys { return sessionstore.Keys{Prefix: c.KeyPrefix} }
+
+// storeOptions is the session store this configuration asks for.
+func (c Config) storeOptions() sessionstore.Options {
+	return sessionstore.Options{
+		CookieName: c.CookieName,
+		Keys:       c.Keys(),
+		MaxAge:     c.MaxAge,
+		Secure:     c.Production,
+		Encoding:   c.Serializer,
+		// The lock outlives the request deadline, so the holder's request
+		// has always ended (or been cancelled) before its lock can expire.
+		LockTTL: 2 * requestTimeout,
+		// The tutorial's GET / stores Math.random() in a new session.
+		OnCreate: func(s *sessions.Session) { s.Values["value"] = mathrand.Float64() },
+	}
 }
 
 func hasAnyPrefix(s string, prefixes ...string) bool {

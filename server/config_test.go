@@ -1,7 +1,6 @@
 package server
 
 import (
-	"github.com/redis/go-redis/v9"
 	"strings"
 	"testing"
 )
@@ -84,40 +83,5 @@ func TestConfigFromEnv(t *testing.T) {
 				t.Errorf("error has %d lines, want one per bad variable (%d):\n%v", lines, len(tc.want), err)
 			}
 		})
-	}
-}
-
-func TestConnectRedisSettings(t *testing.T) {
-	for _, tc := range []struct {
-		settings RedisSettings
-		wantCLI  string
-		check    func(*Redis) bool
-	}{
-		{RedisSettings{URL: "redis://127.0.0.1:6379"}, "redis-cli -h 127.0.0.1 -p 6379", nil},
-		{RedisSettings{URL: "rediss://user:secret@cache.example:6380/2"}, "redis-cli -h cache.example -p 6380 --tls --user user --askpass -n 2",
-			func(r *Redis) bool { return !r.Client.(*redis.Client).Options().TLSConfig.InsecureSkipVerify }},
-		{RedisSettings{URL: "rediss://cache.example:6380", TLSSkipVerify: true}, "redis-cli -h cache.example -p 6380 --tls --insecure",
-			func(r *Redis) bool { return r.Client.(*redis.Client).Options().TLSConfig.InsecureSkipVerify }},
-		{RedisSettings{URL: "unix:///run/redis.sock"}, "redis-cli -s /run/redis.sock", nil},
-		{RedisSettings{URL: "redis://127.0.0.1:7000?addr=127.0.0.1:7001", Mode: "cluster"}, "redis-cli -c -h 127.0.0.1 -p 7000",
-			func(r *Redis) bool { _, ok := r.Client.(*redis.ClusterClient); return ok }},
-		{RedisSettings{URL: "redis://127.0.0.1:26379?master_name=mymaster", Mode: "sentinel"},
-			"redis-cli $(redis-cli -h 127.0.0.1 -p 26379 SENTINEL get-master-addr-by-name mymaster | xargs printf -- '-h %s -p %s')",
-			func(r *Redis) bool { _, ok := r.Client.(*redis.Client); return ok }}, // a failover client is a *redis.Client
-	} {
-		rdb, err := ConnectRedis(tc.settings)
-		if err != nil {
-			t.Fatalf("%+v: %v", tc.settings, err)
-		}
-		rdb.Close()
-		if rdb.CLI != tc.wantCLI || strings.Contains(rdb.CLI, "secret") {
-			t.Errorf("%s: CLI %q, want %q", tc.settings.URL, rdb.CLI, tc.wantCLI)
-		}
-		if tc.check != nil && !tc.check(rdb) {
-			t.Errorf("%+v: client %T not as configured", tc.settings, rdb.Client)
-		}
-	}
-	if _, err := ConnectRedis(RedisSettings{URL: "redis://127.0.0.1:26379", Mode: "sentinel"}); err == nil {
-		t.Errorf("sentinel mode without master_name was accepted")
 	}
 }

@@ -1,17 +1,22 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"net/http"
 
+	"redis-session-demo/internal/sessionstore"
+
 	"github.com/labstack/echo/v4"
 )
 
-// appError is an error a visitor may cause or meet, with the status it gets
-// and the catalog key of the message that explains it.
+// appError is an error a visitor may cause or meet: the status it gets, the
+// stable code a JSON client can test, and the catalog key of the message
+// that explains it.
 type appError struct {
 	Status int
+	Code   string
 	Key    string // message key in the catalog, see messages.go
 	Err    error  // the cause, logged for 5xx and never shown
 }
@@ -25,21 +30,20 @@ func (e *appError) Error() string {
 
 func (e *appError) Unwrap() error { return e.Err }
 
-func badRequest(key string) error { return &appError{Status: http.StatusBadRequest, Key: key} }
-
-// unavailable marks a failed Redis call: the visitor gets a 503, and the next
-// request tries again on a fresh connection.
-func unavailable(err error) error {
-	return &appError{Status: http.StatusServiceUnavailable, Key: "error.redis", Err: err}
+func badRequest(key string) error {
+	return &appError{Status: http.StatusBadRequest, Code: "bad_input", Key: key}
 }
 
 var (
-	errCSRF        = &appError{Status: http.StatusForbidden, Key: "error.csrf"}
-	errSessionBusy = &appError{Status: http.StatusServiceUnavailable, Key: "error.busy"}
-	errTooLarge    = &appError{Status: http.StatusRequestEntityTooLarge, Key: "error.too_large"}
+	errCSRF = &appError{Status: http.StatusForbidden, Code: "csrf", Key: "error.csrf"}
+	// errSessionExpired answers a change whose session is gone: the cookie
+	// ran out (the browser sent none) or Redis no longer holds its key.
+	errSessionExpired = &appError{Status: http.StatusForbidden, Code: "session_expired", Key: "error.session_gone"}
+	errTooLarge       = &appError{Status: http.StatusRequestEntityTooLarge, Code: "too_large", Key: "error.too_large"}
 )
 
 // classify maps any error a handler returns to the appError it shows as.
+// It is the only place that turns store and Redis errors into statuses.
 func classify(err error) *appError {
 	var app *appError
 	var tooBig *http.MaxBytesError
@@ -47,40 +51,59 @@ func classify(err error) *appError {
 	switch {
 	case errors.As(err, &app):
 		return app
-	case errors.Is(err, errSessionGone):
-		return &appError{Status: http.StatusForbidden, Key: "error.session_gone", Err: err}
+	case errors.Is(err, sessionstore.ErrNotFound):
+		return errSessionExpired
+	case errors.Is(err, sessionstore.ErrBusy):
+		return &appError{Status: http.StatusServiceUnavailable, Code: "busy", Key: "error.busy", Err: err}
+	case errors.Is(err, sessionstore.ErrUnreadable):
+		return &appError{Status: http.StatusConflict, Code: "session_unreadable", Key: "error.unreadable", Err: err}
+	case errors.Is(err, sessionstore.ErrUnavailable):
+		return &appError{Status: http.StatusServiceUnavailable, Code: "redis_unavailable", Key: "error.redis", Err: err}
 	case errors.As(err, &tooBig):
 		return errTooLarge
 	case errors.As(err, &he):
-		key, ok := statusKeys[he.Code]
-		if !ok {
-			key = "error.internal"
+		if known, ok := statusErrors[he.Code]; ok {
+			return &appError{Status: he.Code, Code: known.Code, Key: known.Key, Err: err}
 		}
-		return &appError{Status: he.Code, Key: key, Err: err}
 	}
-	return &appError{Status: http.StatusInternalServerError, Key: "error.internal", Err: err}
+	return &appError{Status: http.StatusInternalServerError, Code: "internal", Key: "error.internal", Err: err}
 }
 
-var statusKeys = map[int]string{
-	http.StatusBadRequest:            "error.bad_request",
-	http.StatusNotFound:              "error.not_found",
-	http.StatusMethodNotAllowed:      "error.method",
-	http.StatusRequestEntityTooLarge: "error.too_large",
-	http.StatusServiceUnavailable:    "error.redis",
+// statusErrors are the codes and messages of the statuses Echo itself
+// answers with (no route, wrong method, unreadable body).
+var statusErrors = map[int]appError{
+	http.StatusBadRequest:            {Code: "bad_input", Key: "error.bad_request"},
+	http.StatusNotFound:              {Code: "not_found", Key: "error.not_found"},
+	http.StatusMethodNotAllowed:      {Code: "method_not_allowed", Key: "error.method"},
+	http.StatusRequestEntityTooLarge: {Code: "too_large", Key: "error.too_large"},
 }
 
-// handleError is the app's one error path: it logs server-side failures,
-// drops any cookie the failed request was about to set (a failed request
-// changes nothing, in Redis or in the browser), and answers with a page or,
-// when the client accepts JSON, with {"error": "..."}.
+// errorBody is the JSON of an error. Status is set on the health checks
+// only, whose clients read it.
+type errorBody struct {
+	Status string `json:"status,omitempty"`
+	Error  string `json:"error"`
+	Code   string `json:"code"`
+}
+
+// handleError is the app's one error path: it logs server-side failures
+// (with their cause, which the client never sees), drops any cookie the
+// failed request was about to set (a failed request changes nothing in the
+// browser), and answers with a page or, when the client accepts JSON, with
+// {"error": "...", "code": "..."}.
 func (a *App) handleError(err error, c echo.Context) {
 	if c.Response().Committed {
 		return
 	}
 	e := classify(err)
-	if e.Status >= 500 {
+	switch {
+	case errors.Is(err, context.Canceled) && c.Request().Context().Err() != nil:
+		// The client went away; there is nobody to answer and nothing to fix.
+		slog.Info("client went away", "method", c.Request().Method, "path", c.Request().URL.Path)
+		return
+	case e.Status >= 500:
 		slog.Error("request failed", "method", c.Request().Method, "path", c.Request().URL.Path,
-			"client", c.RealIP(), "status", e.Status, "err", err)
+			"client", c.RealIP(), "status", e.Status, "code", e.Code, "err", err)
 	}
 	h := c.Response().Header()
 	h.Del("Set-Cookie")
@@ -88,7 +111,11 @@ func (a *App) handleError(err error, c echo.Context) {
 		h.Set("Retry-After", "1")
 	}
 	if wantsJSON(c.Request()) {
-		err = c.JSON(e.Status, map[string]string{"error": translate("en", e.Key)})
+		body := errorBody{Error: translate("en", e.Key), Code: e.Code}
+		if p := c.Request().URL.Path; p == ReadinessPath || p == LivenessPath {
+			body.Status = "unavailable"
+		}
+		err = c.JSON(e.Status, body)
 	} else {
 		err = c.Render(e.Status, "error", a.errorPage(c, e))
 	}

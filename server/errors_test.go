@@ -2,10 +2,17 @@ package server
 
 import (
 	"encoding/json"
+	"errors"
+	"fmt"
+	"html"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"redis-session-demo/internal/sessionstore"
+
+	"github.com/labstack/echo/v4"
 )
 
 // TestErrorStatuses drives the full router with a recorder: every error a
@@ -15,25 +22,32 @@ func TestErrorStatuses(t *testing.T) {
 	cfg := testConfig(t)
 	app := newTestApp(t, cfg, rdb)
 	big := strings.Repeat("x", maxBody+1)
+	someID, _ := sessionstore.NewID() // well-formed; Redis holds no such session
 
 	for _, tc := range []struct {
 		name, method, path, body, accept string
+		cookie                           string // a session cookie's value, if any
 		chunked                          bool
 		want                             int
-		wantText                         string
+		wantText, wantCode               string
 	}{
 		{name: "unknown page", method: "GET", path: "/nope", want: 404, wantText: "There is no page"},
-		{name: "unknown page, JSON", method: "GET", path: "/nope", accept: "application/json", want: 404, wantText: `"error":"There is no page`},
-		{name: "unknown API path", method: "GET", path: "/api/nope", want: 404, wantText: `"error"`},
+		{name: "unknown page, JSON", method: "GET", path: "/nope", accept: "application/json", want: 404, wantText: `"error":"There is no page`, wantCode: "not_found"},
+		{name: "unknown API path", method: "GET", path: "/api/nope", want: 404, wantText: `"error"`, wantCode: "not_found"},
 		{name: "GET on a POST route", method: "GET", path: "/value", want: 405},
 		{name: "DELETE on the page", method: "DELETE", path: "/", want: 405},
-		{name: "POST on the page", method: "POST", path: "/", accept: "application/json", want: 405, wantText: `"error"`},
+		{name: "POST on the page", method: "POST", path: "/", accept: "application/json", want: 405, wantText: `"error"`, wantCode: "method_not_allowed"},
 		{name: "body over 64 KiB", method: "POST", path: "/set", body: big, want: 413},
 		{name: "chunked body over 64 KiB", method: "POST", path: "/set", body: big, chunked: true, want: 413},
-		{name: "body over 64 KiB, JSON", method: "POST", path: "/value", body: big, accept: "application/json", want: 413, wantText: "64 KiB"},
-		{name: "body of exactly 64 KiB", method: "POST", path: "/set", body: "a=" + strings.Repeat("x", maxBody-2), want: 403},
+		{name: "body over 64 KiB, JSON", method: "POST", path: "/value", body: big, accept: "application/json", want: 413, wantText: "64 KiB", wantCode: "too_large"},
+		{name: "body of exactly 64 KiB", method: "POST", path: "/set", body: "a=" + strings.Repeat("x", maxBody-2), cookie: someID, want: 403, wantText: "CSRF"},
 		{name: "malformed form", method: "POST", path: "/set", body: "%zz", want: 400},
-		{name: "no CSRF token, JSON", method: "POST", path: "/set", body: "name=a&value=b", accept: "application/json", want: 403, wantText: "CSRF"},
+		{name: "malformed form, JSON", method: "POST", path: "/set", body: "%zz", accept: "application/json", want: 400, wantCode: "bad_input"},
+		{name: "no CSRF token, JSON", method: "POST", path: "/set", body: "name=a&value=b", cookie: someID, accept: "application/json", want: 403, wantText: "CSRF", wantCode: "csrf"},
+		// A form posted after the cookie ran out carries no session: it
+		// expired, and nothing about it is forged.
+		{name: "no session cookie", method: "POST", path: "/value", body: "_csrf=x", want: 403, wantText: "expired"},
+		{name: "no session cookie, JSON", method: "POST", path: "/set", body: "name=a&value=b", accept: "application/json", want: 403, wantText: "expired", wantCode: "session_expired"},
 		{name: "static file", method: "GET", path: "/static/style.css", want: 200},
 		{name: "static folder", method: "GET", path: "/static/", want: 404},
 		{name: "path traversal", method: "GET", path: "/static/../main.go", want: 404},
@@ -43,6 +57,9 @@ func TestErrorStatuses(t *testing.T) {
 			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 			if tc.chunked {
 				req.ContentLength = -1
+			}
+			if tc.cookie != "" {
+				req.AddCookie(&http.Cookie{Name: cfg.CookieName, Value: tc.cookie})
 			}
 			if tc.accept != "" {
 				req.Header.Set("Accept", tc.accept)
@@ -57,8 +74,8 @@ func TestErrorStatuses(t *testing.T) {
 			}
 			if strings.Contains(tc.accept, "json") || strings.HasPrefix(tc.path, "/api/") {
 				var e map[string]string
-				if err := json.Unmarshal(rec.Body.Bytes(), &e); err != nil || e["error"] == "" {
-					t.Errorf("JSON error body %q", rec.Body.String())
+				if err := json.Unmarshal(rec.Body.Bytes(), &e); err != nil || e["error"] == "" || e["code"] != tc.wantCode {
+					t.Errorf("JSON error body %q, want an error with code %q", rec.Body.String(), tc.wantCode)
 				}
 			}
 		})
@@ -71,9 +88,7 @@ func TestErrorStatuses(t *testing.T) {
 // TestUserValuesAreEscaped stores markup and checks that the page shows it as
 // text, under a policy that would block inline script anyway.
 func TestUserValuesAreEscaped(t *testing.T) {
-	rdb := testRedis(t)
-	cfg := testConfig(t)
-	b := newBrowser(t, startServer(t, newTestApp(t, cfg, rdb)))
+	b := newTestEnv(t).b
 	st := b.state()
 	payload := `<script>alert(1)</script><img src=x onerror=alert(2)>"'&`
 	if resp, _ := b.post("/set", form("_csrf", st.CSRFToken, "name", "xss", "value", payload)); resp.StatusCode != http.StatusSeeOther {
@@ -101,19 +116,21 @@ func TestUserValuesAreEscaped(t *testing.T) {
 	if resp.Header.Get("X-Content-Type-Options") != "nosniff" {
 		t.Errorf("no nosniff")
 	}
-	// A rejected name must not come back as markup on the error page.
-	_, body = b.post("/set", form("_csrf", st.CSRFToken, "name", "<b>x</b>", "value", "v"))
-	if strings.Contains(body, "<b>x</b>") {
-		t.Errorf("error page echoes markup")
+	// A rejected name is answered with the rule it broke, and never comes
+	// back, neither as markup nor escaped: the error page shows no input.
+	resp, body = b.post("/set", form("_csrf", st.CSRFToken, "name", "<b>x</b>", "value", "v"))
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, html.EscapeString(translate("en", "error.name"))) {
+		t.Errorf("bad name: status %d, want 400 with the naming rule", resp.StatusCode)
+	}
+	if strings.Contains(body, "<b>x</b>") || strings.Contains(body, "&lt;b&gt;x") {
+		t.Errorf("the error page shows the rejected input")
 	}
 }
 
 // TestEveryPageRendersInBothLanguages renders each template in English and
 // Japanese and checks that no message key is left untranslated.
 func TestEveryPageRendersInBothLanguages(t *testing.T) {
-	rdb := testRedis(t)
-	cfg := testConfig(t)
-	srv := startServer(t, newTestApp(t, cfg, rdb))
+	srv := newTestEnv(t).srv
 	b := newBrowser(t, srv)
 	st := b.state()
 	b.post("/set", form("_csrf", st.CSRFToken, "name", "flag", "value", "on")) // a flash and a second row
@@ -161,14 +178,42 @@ func TestCatalogsHoldTheSameKeys(t *testing.T) {
 			t.Errorf("en lacks %q", key)
 		}
 	}
-	for _, e := range []*appError{errCSRF, errSessionBusy, errTooLarge, classify(errSessionGone)} {
-		if _, ok := catalog["en"][e.Key]; !ok {
-			t.Errorf("no message for %s", e.Key)
+}
+
+// TestClassify: the one error path tells every store and Redis error
+// apart, each with its status, its stable JSON code and a message in both
+// catalogs; a Redis error never shows as a 500.
+func TestClassify(t *testing.T) {
+	redisDown := fmt.Errorf("%w: dial tcp 10.0.0.7:6379: connection refused", sessionstore.ErrUnavailable)
+	for _, tc := range []struct {
+		name   string
+		err    error
+		status int
+		code   string
+	}{
+		{"CSRF", errCSRF, 403, "csrf"},
+		{"expired before the POST", errSessionExpired, 403, "session_expired"},
+		{"gone from Redis", fmt.Errorf("change: %w", sessionstore.ErrNotFound), 403, "session_expired"},
+		{"busy", sessionstore.ErrBusy, 503, "busy"},
+		{"Redis down", redisDown, 503, "redis_unavailable"},
+		{"unreadable value", fmt.Errorf("%w: json: bad", sessionstore.ErrUnreadable), 409, "session_unreadable"},
+		{"bad input", badRequest("error.name"), 400, "bad_input"},
+		{"too large", &http.MaxBytesError{Limit: maxBody}, 413, "too_large"},
+		{"no route", echo.ErrNotFound, 404, "not_found"},
+		{"wrong method", echo.ErrMethodNotAllowed, 405, "method_not_allowed"},
+		{"anything else", errors.New("boom"), 500, "internal"},
+	} {
+		e := classify(tc.err)
+		if e.Status != tc.status || e.Code != tc.code {
+			t.Errorf("%s: %d %s, want %d %s", tc.name, e.Status, e.Code, tc.status, tc.code)
 		}
-	}
-	for _, key := range statusKeys {
-		if _, ok := catalog["en"][key]; !ok {
-			t.Errorf("no message for %s", key)
+		for _, lang := range []string{"en", "ja"} {
+			if catalog[lang][e.Key] == "" {
+				t.Errorf("%s: no %s message for %s", tc.name, lang, e.Key)
+			}
+		}
+		if strings.Contains(translate("en", e.Key), "10.0.0.7") {
+			t.Errorf("%s: the message shows the cause", tc.name)
 		}
 	}
 }

@@ -5,14 +5,12 @@ import (
 	"encoding/json"
 	"log/slog"
 	"time"
-
-	"github.com/redis/go-redis/v9"
 )
 
 // flash tells the page after a POST's 303 redirect what that POST changed.
-// It lives in a short-lived key of its own next to the session key, never
-// among the session's values, and the next page load takes it (GETDEL) in
-// the same round trip that loads the session.
+// The store keeps it in a short-lived key of its own next to the session
+// key, never among the session's values, and the next page load takes it
+// in the same round trip that loads the session.
 type flash struct {
 	Action string `json:"action"`         // value, set, delete, rotate
 	Name   string `json:"name,omitempty"` // the variable concerned
@@ -23,21 +21,21 @@ type flash struct {
 
 const flashTTL = time.Minute
 
-func flashKey(sessionKey string) string { return "flash:" + sessionKey }
-
-// putFlash records f for the session's next page load. It is best effort: a
+// putFlash records f for session id's next page load. It is best effort: a
 // failure here must not fail a change that is already saved.
-func (s *sessionStore) putFlash(ctx context.Context, id string, f flash) {
+func (a *App) putFlash(ctx context.Context, id string, f flash) {
 	b, _ := json.Marshal(f)
-	if err := s.rdb.Set(ctx, flashKey(s.key(id)), b, flashTTL).Err(); err != nil {
+	if err := a.sessions.SetFlash(ctx, id, b, flashTTL); err != nil {
 		slog.Warn("flash not stored", "err", err)
 	}
 }
 
-func parseFlash(cmd *redis.StringCmd) flash {
+// parseFlash reads what the store took for this page load; a malformed
+// flash is simply not shown.
+func parseFlash(b []byte) flash {
 	var f flash
-	if b, err := cmd.Bytes(); err == nil {
-		json.Unmarshal(b, &f) // a malformed flash is simply not shown
+	if len(b) > 0 {
+		json.Unmarshal(b, &f)
 	}
 	return f
 }

@@ -7,6 +7,9 @@ import (
 	"net/url"
 	"strings"
 
+	"redis-session-demo/internal/commandlog"
+	"redis-session-demo/internal/sessionstore"
+
 	"github.com/gorilla/sessions"
 	"github.com/labstack/echo/v4"
 )
@@ -14,7 +17,7 @@ import (
 // showIndex is the tutorial's GET /: it opens (or creates) the session and
 // shows the cookie, the Redis key and the values side by side.
 func (a *App) showIndex(c echo.Context) error {
-	v, err := a.sessions.open(c)
+	v, err := a.sessions.Open(c.Response(), c.Request())
 	if err != nil {
 		return err
 	}
@@ -23,7 +26,7 @@ func (a *App) showIndex(c echo.Context) error {
 
 // showSessionJSON is showIndex for scripts: the same state as JSON.
 func (a *App) showSessionJSON(c echo.Context) error {
-	v, err := a.sessions.open(c)
+	v, err := a.sessions.Open(c.Response(), c.Request())
 	if err != nil {
 		return err
 	}
@@ -82,7 +85,7 @@ func (a *App) rotateSession(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	sess, err := a.sessions.rotate(c, id)
+	sess, err := a.sessions.Rotate(c.Response(), c.Request(), id)
 	if err != nil {
 		return err
 	}
@@ -96,13 +99,13 @@ func (a *App) destroySession(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := a.sessions.destroy(c, id); err != nil {
+	if err := a.sessions.Destroy(c.Response(), c.Request(), id); err != nil {
 		return err
 	}
 	if wantsJSON(c.Request()) {
 		return c.JSON(http.StatusOK, destroyedState{
 			Destroyed: true,
-			Commands:  commandLogFrom(c.Request().Context()).Commands(),
+			Commands:  commandsOf(c),
 		})
 	}
 	return c.Redirect(http.StatusSeeOther, "/")
@@ -111,8 +114,8 @@ func (a *App) destroySession(c echo.Context) error {
 // destroyedState answers a JSON client's /destroy: there is no session
 // left to show, only what it took.
 type destroyedState struct {
-	Destroyed bool           `json:"destroyed"`
-	Commands  []redisCommand `json:"commands"`
+	Destroyed bool                 `json:"destroyed"`
+	Commands  []commandlog.Command `json:"commands"`
 }
 
 // healthState is the JSON of the health checks.
@@ -121,10 +124,12 @@ type healthState struct {
 	Version string `json:"version"`
 }
 
-// checkReady answers whether Redis answers PING. It creates no session.
+// checkReady answers whether Redis answers PING. It creates no session; a
+// failure goes through the one error path, which shows no Redis address
+// or error text.
 func (a *App) checkReady(c echo.Context) error {
-	if err := a.redis.Client.Ping(c.Request().Context()).Err(); err != nil {
-		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "error": "redis: " + err.Error()})
+	if err := a.sessions.Ping(c.Request().Context()); err != nil {
+		return err
 	}
 	return c.JSON(http.StatusOK, healthState{Status: "ok", Version: a.version})
 }
@@ -138,7 +143,7 @@ func (a *App) checkLive(c echo.Context) error {
 // changeValues applies edit to session id under its lock and answers with
 // the new state.
 func (a *App) changeValues(c echo.Context, id string, done flash, edit func(*sessions.Session) error) error {
-	sess, err := a.sessions.change(c, id, edit)
+	sess, err := a.sessions.Change(c.Response(), c.Request(), id, edit)
 	if err != nil {
 		return err
 	}
@@ -147,7 +152,10 @@ func (a *App) changeValues(c echo.Context, id string, done flash, edit func(*ses
 
 // authorize returns the session ID and the form of a POST whose CSRF token
 // (form field _csrf or header X-CSRF-Token) belongs to the session its
-// cookie names. Nothing else decides: not Origin, not Sec-Fetch-Site.
+// cookie names. Nothing else decides: not Origin, not Sec-Fetch-Site. A
+// POST that carries no session cookie at all has nothing to forge: its
+// session expired (the browser dropped the cookie with it), and it is told
+// so; a store error later tells the same when Redis no longer holds the key.
 func (a *App) authorize(c echo.Context) (string, url.Values, error) {
 	form, err := postForm(c)
 	if err != nil {
@@ -157,7 +165,10 @@ func (a *App) authorize(c echo.Context) (string, url.Values, error) {
 	if token == "" {
 		token = c.Request().Header.Get("X-CSRF-Token")
 	}
-	id := a.sessions.cookieID(c.Request())
+	id := a.sessions.CookieID(c.Request())
+	if id == "" {
+		return "", nil, errSessionExpired
+	}
 	if !validCSRF(a.cfg.Secret, id, token) {
 		return "", nil, errCSRF
 	}
@@ -169,15 +180,15 @@ func (a *App) authorize(c echo.Context) (string, url.Values, error) {
 func (a *App) changed(c echo.Context, sess *sessions.Session, done flash) error {
 	ctx := c.Request().Context()
 	done.Exchange = currentExchange(c)
-	a.sessions.putFlash(ctx, sess.ID, done)
+	a.putFlash(ctx, sess.ID, done)
 	if !wantsJSON(c.Request()) {
 		return c.Redirect(http.StatusSeeOther, "/")
 	}
-	entry, err := a.sessions.inspect(ctx, sess.ID)
+	entry, err := a.sessions.Inspect(ctx, sess.ID)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, a.state(c, &visit{Session: sess, Entry: entry}))
+	return c.JSON(http.StatusOK, a.state(c, &sessionstore.Visit{Session: sess, Entry: entry}))
 }
 
 // postForm parses the request body (url-encoded or multipart) once and

@@ -2,8 +2,6 @@ package server
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -18,30 +16,16 @@ import (
 	"testing"
 	"time"
 
+	"redis-session-demo/internal/redisconn"
+	"redis-session-demo/internal/redistest"
+
 	"github.com/redis/go-redis/v9"
 )
 
-// testRedis connects to TEST_REDIS_URL when it is set, and otherwise starts
-// the embedded server, so that `go test ./...` passes anywhere while CI runs
-// the same tests against a real redis-server. With REQUIRE_REDIS=1 an
-// unreachable TEST_REDIS_URL fails the test instead of skipping it.
-func testRedis(t testing.TB) *Redis {
-	t.Helper()
-	rdb, err := ConnectRedis(RedisSettings{URL: os.Getenv("TEST_REDIS_URL")})
-	if err != nil {
-		t.Fatalf("connect to Redis: %v", err)
-	}
-	t.Cleanup(func() { rdb.Close() })
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	if err := rdb.Client.Ping(ctx).Err(); err != nil {
-		if os.Getenv("REQUIRE_REDIS") == "1" {
-			t.Fatalf("REQUIRE_REDIS=1 but TEST_REDIS_URL does not answer: %v", err)
-		}
-		t.Skipf("TEST_REDIS_URL does not answer (%v); unset it to test against the embedded server", err)
-	}
-	return rdb
-}
+// testRedis is the Redis the tests run against: TEST_REDIS_URL when it is
+// set (a real redis-server in CI), else the embedded server, so that
+// `go test ./...` passes anywhere.
+func testRedis(t testing.TB) *redisconn.Conn { return redistest.Connect(t) }
 
 // testConfig is the default configuration with a key prefix of its own, so
 // that tests sharing one Redis never see each other's keys.
@@ -51,38 +35,50 @@ func testConfig(t testing.TB) Config {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := make([]byte, 6)
-	rand.Read(b)
-	cfg.KeyPrefix = "test-" + hex.EncodeToString(b) + ":"
+	cfg.KeyPrefix = redistest.Prefix(t)
 	return cfg
 }
 
-// newTestApp builds the app on rdb with the real templates and static files.
-func newTestApp(t testing.TB, cfg Config, rdb *Redis) *App {
+// newTestApp builds the app on rdb with the real templates and static files,
+// and deletes every key it wrote when the test ends.
+func newTestApp(t testing.TB, cfg Config, rdb *redisconn.Conn) *App {
 	t.Helper()
 	app, err := New(cfg, rdb, os.DirFS("../templates"), os.DirFS("../static"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { deleteKeys(t, rdb.Client, cfg.KeyPrefix) })
+	t.Cleanup(func() { redistest.DeleteKeys(t, rdb.Client, cfg.Keys().ACLPatterns()...) })
 	return app
 }
 
-// deleteKeys removes every key a test made: sessions, locks and flashes.
-func deleteKeys(t testing.TB, rdb redis.UniversalClient, prefix string) {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	for _, pattern := range []string{prefix + "*", "lock:" + prefix + "*", "flash:" + prefix + "*"} {
-		keys, _ := scanKeys(ctx, rdb, pattern)
-		if len(keys) > 0 {
-			rdb.Del(ctx, keys...)
-		}
+// testEnv is the usual set-up of a test: a Redis, a configuration of the
+// test's own, the app on them served over a real listener, and a browser
+// with a cookie jar talking to it.
+type testEnv struct {
+	rdb *redisconn.Conn
+	cfg Config
+	app *App
+	srv *httptest.Server
+	b   *browser
+}
+
+// newTestEnv builds a testEnv; configure, if given, edits the configuration
+// before the app is built.
+func newTestEnv(t testing.TB, configure ...func(*Config)) *testEnv {
+	t.Helper()
+	env := &testEnv{rdb: testRedis(t), cfg: testConfig(t)}
+	for _, edit := range configure {
+		edit(&env.cfg)
 	}
+	env.app = newTestApp(t, env.cfg, env.rdb)
+	env.srv = startServer(t, env.app)
+	env.b = newBrowser(t, env.srv)
+	return env
 }
 
 func scanKeys(ctx context.Context, rdb redis.UniversalClient, pattern string) ([]string, error) {
 	var keys []string
-	err := scanAll(ctx, rdb, pattern, func(key string) { keys = append(keys, key) })
+	err := redisconn.ScanKeys(ctx, rdb, pattern, func(key string) { keys = append(keys, key) })
 	return keys, err
 }
 
@@ -107,9 +103,9 @@ func redisValues(t *testing.T, c redis.Cmdable, key string) map[string]any {
 }
 
 // sessionKeys lists the session keys under the app's prefix.
-func sessionKeys(t testing.TB, rdb *Redis, cfg Config) []string {
+func sessionKeys(t testing.TB, rdb *redisconn.Conn, cfg Config) []string {
 	t.Helper()
-	keys, err := scanKeys(context.Background(), rdb.Client, cfg.KeyPrefix+"*")
+	keys, err := scanKeys(context.Background(), rdb.Client, cfg.Keys().Pattern())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,7 +113,7 @@ func sessionKeys(t testing.TB, rdb *Redis, cfg Config) []string {
 }
 
 // stored returns the bytes Redis holds under key, or "" when it holds none.
-func stored(t testing.TB, rdb *Redis, key string) string {
+func stored(t testing.TB, rdb *redisconn.Conn, key string) string {
 	t.Helper()
 	v, err := rdb.Client.Get(context.Background(), key).Result()
 	if err == redis.Nil {
@@ -247,14 +243,14 @@ func setCookieHeader(resp *http.Response, name string) *http.Cookie {
 
 // secondClient connects a second client to the server rdb talks to, as a
 // second app instance would.
-func secondClient(t testing.TB, rdb *Redis) *Redis {
+func secondClient(t testing.TB, rdb *redisconn.Conn) *redisconn.Conn {
 	t.Helper()
 	if !rdb.Embedded {
 		return testRedis(t)
 	}
-	c := newClient(&redis.Options{Addr: rdb.Addr()})
+	c := redisconn.NewClient(&redis.Options{Addr: rdb.Addr()})
 	t.Cleanup(func() { c.Close() })
-	return &Redis{Client: c, Embedded: true, CLI: rdb.CLI}
+	return &redisconn.Conn{Client: c, Embedded: true, CLI: rdb.CLI}
 }
 
 // env is a getenv over a map.

@@ -9,22 +9,50 @@ import (
 
 var languageMatcher = language.NewMatcher([]language.Tag{language.English, language.Japanese})
 
-const langCookie = "lang"
+const (
+	langCookie = "lang"
+	langKey    = "lang" // of the echo.Context value chooseLanguage sets
+)
 
-// pickLang chooses the page language: ?lang=ja|en (remembered in a cookie of
-// its own, not in the session), else that cookie, else Accept-Language.
-func pickLang(c echo.Context) string {
-	if l := c.QueryParam("lang"); isLang(l) {
-		c.SetCookie(&http.Cookie{
-			Name: langCookie, Value: l, Path: "/", MaxAge: 365 * 24 * 3600,
-			HttpOnly: true, SameSite: http.SameSiteLaxMode,
-		})
+// chooseLanguage picks the page language once per request: ?lang=ja|en
+// (remembered in a cookie of its own, not in the session), else that
+// cookie, else Accept-Language. Pages read it with langOf.
+func (a *App) chooseLanguage(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if l := c.QueryParam("lang"); isLang(l) {
+			c.SetCookie(a.languageCookie(l))
+		}
+		c.Set(langKey, pickLang(c.Request()))
+		return next(c)
+	}
+}
+
+// languageCookie is the one place that decides the lang cookie's
+// attributes: a year long, never sent cross-site with a POST, HTTPS only in
+// production like the session cookie.
+func (a *App) languageCookie(lang string) *http.Cookie {
+	return &http.Cookie{
+		Name: langCookie, Value: lang, Path: "/", MaxAge: 365 * 24 * 3600,
+		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: a.cfg.Production,
+	}
+}
+
+// langOf is the language chooseLanguage picked for c's request.
+func langOf(c echo.Context) string {
+	if l, ok := c.Get(langKey).(string); ok {
 		return l
 	}
-	if ck, err := c.Cookie(langCookie); err == nil && isLang(ck.Value) {
+	return pickLang(c.Request()) // an error met before the middleware ran
+}
+
+func pickLang(r *http.Request) string {
+	if l := r.URL.Query().Get("lang"); isLang(l) {
+		return l
+	}
+	if ck, err := r.Cookie(langCookie); err == nil && isLang(ck.Value) {
 		return ck.Value
 	}
-	tag, _ := language.MatchStrings(languageMatcher, c.Request().Header.Get("Accept-Language"))
+	tag, _ := language.MatchStrings(languageMatcher, r.Header.Get("Accept-Language"))
 	if base, _ := tag.Base(); base.String() == "ja" {
 		return "ja"
 	}

@@ -2,8 +2,12 @@ package server
 
 import (
 	"context"
+	"fmt"
 	mathrand "math/rand/v2"
 	"net/http"
+
+	"redis-session-demo/internal/commandlog"
+	"redis-session-demo/internal/sessionstore"
 
 	"github.com/labstack/echo/v4"
 )
@@ -14,7 +18,7 @@ type labSide struct {
 	Adopted      bool   // the store kept the forged ID
 	WroteForged  bool   // Redis held a key under the forged ID afterwards
 	SetCookie    string
-	Commands     []redisCommand
+	Commands     []commandlog.Command
 	ForgedKey    string
 	SessionKey   string
 	SessionBytes string
@@ -37,7 +41,7 @@ type labPage struct {
 // showFixationLab explains the lab. It opens the visitor's session like the
 // main page, because running the lab is a POST that needs a CSRF token.
 func (a *App) showFixationLab(c echo.Context) error {
-	v, err := a.sessions.open(c)
+	v, err := a.sessions.Open(c.Response(), c.Request())
 	if err != nil {
 		return err
 	}
@@ -58,68 +62,74 @@ func (a *App) runFixationLab(c echo.Context) error {
 	return c.Render(http.StatusOK, "lab", labPage{page: a.page(c, "lab.title"), CSRFToken: csrfToken(a.cfg.Secret, id), Result: result})
 }
 
-// fixationLab runs the experiment against a lab prefix of its own, which no
+// fixationLab runs the experiment under the lab's key scheme, which no
 // session key starts with, and deletes every key it wrote before returning.
 func (a *App) fixationLab(ctx context.Context) (*labResult, error) {
-	labCfg := a.cfg
-	labCfg.KeyPrefix = "fixation-lab:" + a.cfg.KeyPrefix
-	lab := newSessionStore(context.WithoutCancel(ctx), a.redis.Client, labCfg)
+	opts := a.cfg.storeOptions()
+	opts.Keys = a.keys.Lab()
+	stock := sessionstore.NewStock(a.redis.Client, opts)
+	hardened := sessionstore.New(a.redis.Client, opts)
 	// A well-formed ID, so that this app really looks it up in Redis instead
 	// of dismissing it by its shape.
-	forged, err := newSessionID()
+	forged, err := sessionstore.NewID()
 	if err != nil {
 		return nil, err
 	}
 	res := &labResult{Forged: forged}
+	rdb := a.redis.Client
 	defer func() {
-		keys := []string{lab.key(forged), lab.key(res.Hardened.SessionID), flashKey(lab.key(forged))}
+		keys := []string{opts.Keys.Session(forged), opts.Keys.Session(res.Hardened.SessionID), opts.Keys.Flash(forged)}
 		cleanup := context.WithoutCancel(ctx)
-		lab.rdb.Del(cleanup, keys...)
-		res.LeftBehind = lab.rdb.Exists(cleanup, keys...).Val()
+		rdb.Del(cleanup, keys...)
+		res.LeftBehind = rdb.Exists(cleanup, keys...).Val()
 	}()
 
 	// The stock store, used bare: New keeps the cookie's ID although Redis
 	// holds no such key, and Save writes the session under it.
-	stockCtx, stockLog := withCommandLog(ctx)
-	req, w := forgedRequest(stockCtx, lab.cookieName, forged)
-	sess, err := lab.stock.New(req, lab.cookieName)
+	stockCtx, stockLog := commandlog.WithLog(ctx)
+	req, w := forgedRequest(stockCtx, opts.CookieName, forged)
+	sess, err := stock.New(req, opts.CookieName)
 	if err != nil {
-		return nil, unavailable(err)
+		return nil, stockFailed(err)
 	}
 	sess.Values["value"] = mathrand.Float64()
-	if err := lab.stock.Save(req, w, sess); err != nil {
-		return nil, unavailable(err)
+	if err := stock.Save(req, w, sess); err != nil {
+		return nil, stockFailed(err)
 	}
-	res.Stock = lab.observe(stockCtx, forged, sess.ID, w, stockLog)
+	res.Stock = a.observeLab(stockCtx, opts.Keys, forged, sess.ID, w, stockLog)
 	// Both stores face the same start: Redis holding no such key. Once the
 	// stock store has written it, the attacker's ID is a live session.
-	if err := lab.rdb.Del(ctx, lab.key(forged)).Err(); err != nil {
-		return nil, unavailable(err)
+	if err := rdb.Del(ctx, opts.Keys.Session(forged)).Err(); err != nil {
+		return nil, stockFailed(err)
 	}
 
 	// This app's store: the same forged cookie gets a fresh ID.
-	ourCtx, ourLog := withCommandLog(ctx)
-	req, w = forgedRequest(ourCtx, lab.cookieName, forged)
-	v, err := lab.open(a.echo.NewContext(req, w))
+	ourCtx, ourLog := commandlog.WithLog(ctx)
+	req, w = forgedRequest(ourCtx, opts.CookieName, forged)
+	v, err := hardened.Open(w, req)
 	if err != nil {
 		return nil, err
 	}
-	res.Hardened = lab.observe(ourCtx, forged, v.Session.ID, w, ourLog)
+	res.Hardened = a.observeLab(ourCtx, opts.Keys, forged, v.Session.ID, w, ourLog)
 	return res, nil
 }
 
-// observe reads back what Redis holds after one side of the lab.
-func (s *sessionStore) observe(ctx context.Context, forged, id string, w *headerRecorder, log *commandLog) labSide {
+// stockFailed marks a failure of the bare stock store, which talks to Redis
+// without this app's store in between, as the store's own would be.
+func stockFailed(err error) error { return fmt.Errorf("%w: %w", sessionstore.ErrUnavailable, err) }
+
+// observeLab reads back what Redis holds after one side of the lab.
+func (a *App) observeLab(ctx context.Context, keys sessionstore.Keys, forged, id string, w *headerRecorder, log *commandlog.Log) labSide {
 	side := labSide{
 		SessionID:  id,
 		Adopted:    id == forged,
 		SetCookie:  w.header.Get("Set-Cookie"),
-		ForgedKey:  s.key(forged),
-		SessionKey: s.key(id),
+		ForgedKey:  keys.Session(forged),
+		SessionKey: keys.Session(id),
 		Commands:   log.Commands(), // before the read-back below, which is the lab's own
 	}
-	side.WroteForged = s.rdb.Exists(ctx, side.ForgedKey).Val() == 1
-	side.SessionBytes = s.rdb.Get(ctx, side.SessionKey).Val()
+	side.WroteForged = a.redis.Client.Exists(ctx, side.ForgedKey).Val() == 1
+	side.SessionBytes = a.redis.Client.Get(ctx, side.SessionKey).Val()
 	return side
 }
 

@@ -1,102 +1,26 @@
 package server
 
 import (
-	"context"
-	"fmt"
 	"net"
 	"net/http"
-	"os"
-	"os/exec"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/alicebob/miniredis/v2"
-	"github.com/redis/go-redis/v9"
+	"redis-session-demo/internal/redisconn"
+	"redis-session-demo/internal/redistest"
 )
-
-// restartableRedis is a Redis server a test can stop and start again on the
-// same port: a real redis-server process when one is installed, else
-// miniredis (which keeps its data across a restart; redis-server here keeps
-// nothing on disk).
-type restartableRedis struct {
-	t    testing.TB
-	port int
-	cmd  *exec.Cmd
-	mini *miniredis.Miniredis
-}
-
-func startRestartableRedis(t testing.TB) *restartableRedis {
-	t.Helper()
-	r := &restartableRedis{t: t}
-	if _, err := exec.LookPath("redis-server"); err != nil {
-		if os.Getenv("REQUIRE_REDIS") == "1" {
-			t.Fatalf("REQUIRE_REDIS=1 but redis-server is not installed: %v", err)
-		}
-		t.Log("redis-server not installed: stopping and restarting the embedded server instead")
-		r.mini = miniredis.NewMiniRedis()
-		if err := r.mini.StartAddr("127.0.0.1:0"); err != nil {
-			t.Fatal(err)
-		}
-		fmt.Sscan(r.mini.Port(), &r.port)
-		t.Cleanup(r.mini.Close)
-		return r
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	r.port = l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	r.start()
-	t.Cleanup(r.stop)
-	return r
-}
-
-func (r *restartableRedis) url() string { return fmt.Sprintf("redis://127.0.0.1:%d", r.port) }
-
-func (r *restartableRedis) start() {
-	r.t.Helper()
-	if r.mini != nil {
-		if err := r.mini.Restart(); err != nil {
-			r.t.Fatal(err)
-		}
-		return
-	}
-	r.cmd = exec.Command("redis-server", "--port", fmt.Sprint(r.port), "--bind", "127.0.0.1",
-		"--save", "", "--appendonly", "no", "--dir", r.t.TempDir())
-	if err := r.cmd.Start(); err != nil {
-		r.t.Fatal(err)
-	}
-	c := redis.NewClient(&redis.Options{Addr: fmt.Sprintf("127.0.0.1:%d", r.port)})
-	defer c.Close()
-	for deadline := time.Now().Add(5 * time.Second); c.Ping(context.Background()).Err() != nil; {
-		if time.Now().After(deadline) {
-			r.t.Fatal("redis-server did not start")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
-func (r *restartableRedis) stop() {
-	if r.mini != nil {
-		r.mini.Close()
-		return
-	}
-	if r.cmd != nil && r.cmd.Process != nil {
-		r.cmd.Process.Kill()
-		r.cmd.Wait()
-		r.cmd = nil
-	}
-}
 
 // TestRedisOutageAnswers503ThenRecovers stops Redis under a running app,
 // expects clear 503s within 2 s that change nothing, then starts Redis again
 // and expects the same app to serve sessions without a restart.
 func TestRedisOutageAnswers503ThenRecovers(t *testing.T) {
-	server := startRestartableRedis(t)
-	rdb, err := ConnectRedis(RedisSettings{URL: server.url()})
+	if testing.Short() {
+		t.Skip("stops and restarts Redis: not with -short")
+	}
+	server := redistest.Restartable(t)
+	rdb, err := redisconn.Connect(redisconn.Settings{URL: server.URL()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,16 +29,16 @@ func TestRedisOutageAnswers503ThenRecovers(t *testing.T) {
 	b := newBrowser(t, startServer(t, newTestApp(t, cfg, rdb)))
 	st := b.state()
 
-	server.stop()
+	server.Stop()
 	for _, tc := range []struct {
 		name, method, path, accept string
 		wantText                   string
 	}{
 		{"page", "GET", "/", "", "Redis cannot be reached"},
 		{"API", "GET", "/api/session", "", `{"error":"Redis cannot be reached`},
-		{"readiness", "GET", "/healthz", "", `"status":"unavailable"`},
+		{"readiness", "GET", "/healthz", "", `{"status":"unavailable","error":"Redis cannot be reached right now. The app keeps trying; reload in a moment.","code":"redis_unavailable"}`},
 		{"change", "POST", "/value", "", "Redis cannot be reached"},
-		{"change, JSON", "POST", "/set", "application/json", `{"error":"Redis cannot be reached`},
+		{"change, JSON", "POST", "/set", "application/json", `"code":"redis_unavailable"`},
 		{"rotate", "POST", "/rotate", "", "Redis cannot be reached"},
 		{"destroy", "POST", "/destroy", "", "Redis cannot be reached"},
 	} {
@@ -147,7 +71,7 @@ func TestRedisOutageAnswers503ThenRecovers(t *testing.T) {
 		t.Errorf("the outage changed the browser's cookie to %q", got)
 	}
 
-	server.start()
+	server.Start()
 	var recovered sessionState
 	for deadline := time.Now().Add(5 * time.Second); ; {
 		resp, body := b.get("/api/session")
@@ -160,7 +84,7 @@ func TestRedisOutageAnswers503ThenRecovers(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	if server.mini != nil {
+	if server.Miniredis {
 		// miniredis kept the data: the session and its value are unchanged.
 		if recovered.IsNew || recovered.Values["value"] != st.Values["value"] || len(recovered.Values) != 1 {
 			t.Errorf("after the outage the session is %+v, want it unchanged: %v", recovered, st.Values)
@@ -176,6 +100,9 @@ func TestRedisOutageAnswers503ThenRecovers(t *testing.T) {
 // TestSilentRedisNeverHangs points the app at a server that accepts
 // connections and never answers, the worst case of an unreachable Redis.
 func TestSilentRedisNeverHangs(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits out Redis timeouts: not with -short")
+	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -201,7 +128,7 @@ func TestSilentRedisNeverHangs(t *testing.T) {
 			mu.Unlock()
 		}
 	}()
-	rdb, err := ConnectRedis(RedisSettings{URL: "redis://" + l.Addr().String()})
+	rdb, err := redisconn.Connect(redisconn.Settings{URL: "redis://" + l.Addr().String()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -87,3 +87,41 @@ func TestClientAddressTrustsOnlyProxies(t *testing.T) {
 		}
 	}
 }
+
+// TestLanguageCookie: ?lang is remembered in a cookie of its own, set in one
+// place with the session cookie's care (Secure in production), and never by
+// an error response.
+func TestLanguageCookie(t *testing.T) {
+	rdb := testRedis(t)
+	prodCfg := testConfig(t)
+	prodCfg.Production = true
+	for _, tc := range []struct {
+		name       string
+		app        *App
+		path       string
+		wantStatus int
+		wantCookie string // "" for none
+	}{
+		{"development", newTestApp(t, testConfig(t), rdb), "/tutorial?lang=ja", 200, "lang=ja; Path=/; Max-Age=31536000; HttpOnly; SameSite=Lax"},
+		{"production", newTestApp(t, prodCfg, rdb), "/tutorial?lang=ja", 200, "lang=ja; Path=/; Max-Age=31536000; HttpOnly; Secure; SameSite=Lax"},
+		{"error page", newTestApp(t, testConfig(t), rdb), "/nope?lang=ja", 404, ""},
+	} {
+		req := httptest.NewRequest(http.MethodGet, tc.path, nil)
+		req.RemoteAddr = "10.1.2.3:5000"
+		req.Header.Set("X-Forwarded-Proto", "https")
+		rec := httptest.NewRecorder()
+		tc.app.ServeHTTP(rec, req)
+		var got string
+		for _, c := range rec.Header().Values("Set-Cookie") {
+			if strings.HasPrefix(c, "lang=") {
+				got = c
+			}
+		}
+		if rec.Code != tc.wantStatus || got != tc.wantCookie {
+			t.Errorf("%s: %d with lang cookie %q, want %d with %q", tc.name, rec.Code, got, tc.wantStatus, tc.wantCookie)
+		}
+		if tc.wantStatus == 404 && !strings.Contains(rec.Body.String(), `lang="ja"`) {
+			t.Errorf("%s: the error page is not in the language asked for", tc.name)
+		}
+	}
+}

@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"time"
 
+	"redis-session-demo/internal/commandlog"
+
 	"github.com/labstack/echo/v4"
 )
 
@@ -28,7 +30,7 @@ type translator interface{ T(key string) string }
 // commandTable is what the shared "commands" template gets.
 type commandTable struct {
 	translator
-	Commands []redisCommand
+	Commands []commandlog.Command
 }
 
 // renderer is the app's echo.Renderer.
@@ -42,7 +44,7 @@ var templateFuncs = template.FuncMap{
 	"labSide": func(p labPage, titleKey string, side labSide) labSideView {
 		return labSideView{Page: p, TitleKey: titleKey, Side: side}
 	},
-	"commandTable": func(t translator, commands []redisCommand) commandTable {
+	"commandTable": func(t translator, commands []commandlog.Command) commandTable {
 		return commandTable{translator: t, Commands: commands}
 	},
 	"httpDate": func(t time.Time) string { return t.UTC().Format(http.TimeFormat) }, // as in Set-Cookie

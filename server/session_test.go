@@ -10,12 +10,13 @@ import (
 	"time"
 
 	"redis-session-demo/internal/buildinfo"
+
+	"redis-session-demo/internal/sessionstore"
 )
 
 func TestFirstVisitCreatesSessionInRedis(t *testing.T) {
-	rdb := testRedis(t)
-	cfg := testConfig(t)
-	b := newBrowser(t, startServer(t, newTestApp(t, cfg, rdb)))
+	env := newTestEnv(t)
+	rdb, cfg, b := env.rdb, env.cfg, env.b
 
 	resp, body := b.get("/api/session")
 	if resp.StatusCode != http.StatusOK {
@@ -64,10 +65,8 @@ func TestFirstVisitCreatesSessionInRedis(t *testing.T) {
 }
 
 func TestProductionCookieIsSecure(t *testing.T) {
-	rdb := testRedis(t)
-	cfg := testConfig(t)
-	cfg.Production = true
-	b := newBrowser(t, startServer(t, newTestApp(t, cfg, rdb)))
+	env := newTestEnv(t, func(c *Config) { c.Production = true })
+	cfg, b := env.cfg, env.b
 	resp, _ := b.get("/")
 	if c := setCookieHeader(resp, cfg.CookieName); c == nil || !c.Secure {
 		t.Errorf("Set-Cookie %q: want Secure in production", resp.Header["Set-Cookie"])
@@ -75,14 +74,12 @@ func TestProductionCookieIsSecure(t *testing.T) {
 }
 
 func TestRepeatVisitRenewsBothClocksWithoutRewriting(t *testing.T) {
-	rdb := testRedis(t)
-	cfg := testConfig(t)
-	b := newBrowser(t, startServer(t, newTestApp(t, cfg, rdb)))
+	env := newTestEnv(t)
+	rdb, cfg, b := env.rdb, env.cfg, env.b
 	first := b.state()
 	ctx := context.Background()
-	rdb.Client.PExpire(ctx, first.Redis.Key, 30*time.Second)
-	// A value written behind the app's back must survive a read: a read
-	// renews the TTL but never writes the session back.
+	// A value written behind the app's back, with a TTL cut to 30 s, must
+	// survive a read: a read renews the TTL but never writes the session back.
 	rdb.Client.Set(ctx, first.Redis.Key, `{"value":0.5,"marker":"kept"}`, 30*time.Second)
 
 	resp, body := b.get("/api/session")
@@ -105,10 +102,9 @@ func TestRepeatVisitRenewsBothClocksWithoutRewriting(t *testing.T) {
 }
 
 func TestCookieRedisDoesNotHoldGetsFreshID(t *testing.T) {
-	rdb := testRedis(t)
-	cfg := testConfig(t)
-	srv := startServer(t, newTestApp(t, cfg, rdb))
-	wellFormed, _ := newSessionID()
+	env := newTestEnv(t)
+	rdb, cfg, srv := env.rdb, env.cfg, env.srv
+	wellFormed, _ := sessionstore.NewID()
 	for _, tc := range []struct{ name, cookie string }{
 		{"well-formed unknown ID", wellFormed},
 		{"8 KiB", strings.Repeat("A", 8<<10)},
@@ -126,7 +122,7 @@ func TestCookieRedisDoesNotHoldGetsFreshID(t *testing.T) {
 				t.Fatalf("status %d: %s", resp.StatusCode, body)
 			}
 			st := decodeState(t, body)
-			if !st.IsNew || st.Cookie.Value == tc.cookie || !sessionIDPattern.MatchString(st.Cookie.Value) {
+			if !st.IsNew || st.Cookie.Value == tc.cookie || !sessionstore.ValidID(st.Cookie.Value) {
 				t.Errorf("adopted or kept %q: state %+v", tc.cookie, st.Cookie)
 			}
 			if got := stored(t, rdb, cfg.KeyPrefix+tc.cookie); got != "" {
@@ -140,9 +136,8 @@ func TestCookieRedisDoesNotHoldGetsFreshID(t *testing.T) {
 }
 
 func TestCSRF(t *testing.T) {
-	rdb := testRedis(t)
-	cfg := testConfig(t)
-	srv := startServer(t, newTestApp(t, cfg, rdb))
+	env := newTestEnv(t)
+	rdb, srv := env.rdb, env.srv
 	victim := newBrowser(t, srv)
 	st := victim.state()
 	other := newBrowser(t, srv).state()
@@ -189,9 +184,8 @@ func TestCSRF(t *testing.T) {
 }
 
 func TestEachButtonAsSeenInRedis(t *testing.T) {
-	rdb := testRedis(t)
-	cfg := testConfig(t)
-	b := newBrowser(t, startServer(t, newTestApp(t, cfg, rdb)))
+	env := newTestEnv(t)
+	rdb, cfg, b := env.rdb, env.cfg, env.b
 	st := b.state()
 	token := st.CSRFToken
 	post := func(path string, pairs ...string) {
@@ -259,9 +253,8 @@ func TestEachButtonAsSeenInRedis(t *testing.T) {
 }
 
 func TestPostAnsweredAsJSON(t *testing.T) {
-	rdb := testRedis(t)
-	cfg := testConfig(t)
-	b := newBrowser(t, startServer(t, newTestApp(t, cfg, rdb)))
+	env := newTestEnv(t)
+	rdb, b := env.rdb, env.b
 	token := b.state().CSRFToken
 
 	resp, body := b.post("/set", form("name", "n", "value", "42"), "Accept", "application/json", "X-CSRF-Token", token)
@@ -277,9 +270,8 @@ func TestPostAnsweredAsJSON(t *testing.T) {
 }
 
 func TestInputLimits(t *testing.T) {
-	rdb := testRedis(t)
-	cfg := testConfig(t)
-	b := newBrowser(t, startServer(t, newTestApp(t, cfg, rdb)))
+	env := newTestEnv(t)
+	rdb, b := env.rdb, env.b
 	st := b.state()
 	set := func(name, value string) int {
 		t.Helper()
@@ -329,13 +321,16 @@ func TestInputLimits(t *testing.T) {
 	if ttl := rdb.Client.PTTL(context.Background(), st.Redis.Key).Val(); ttl > time.Minute {
 		t.Errorf("a rejected change renewed the TTL to %v", ttl)
 	}
+	if got := stored(t, rdb, st.Redis.Key); got != full {
+		t.Errorf("a rejected change wrote the session: %q, was %q", got, full)
+	}
 	if got := set("empty", "replaced"); got != http.StatusSeeOther {
 		t.Errorf("replacing a variable at the limit: status %d, want 303", got)
 	}
 	if n := len(b.state().Values); n != MaxVariables {
 		t.Errorf("session holds %d variables, want %d", n, MaxVariables)
 	}
-	if strings.Contains(stored(t, rdb, st.Redis.Key), "one_too_many") || full == "" {
+	if strings.Contains(stored(t, rdb, st.Redis.Key), "one_too_many") {
 		t.Errorf("the 33rd variable was stored")
 	}
 
@@ -358,10 +353,8 @@ func TestConcurrentSetsAreNotLost(t *testing.T) {
 }
 
 func TestSessionExpires(t *testing.T) {
-	rdb := testRedis(t)
-	cfg := testConfig(t)
-	cfg.MaxAge = 2
-	b := newBrowser(t, startServer(t, newTestApp(t, cfg, rdb)))
+	env := newTestEnv(t, func(c *Config) { c.MaxAge = 2 })
+	rdb, cfg, b := env.rdb, env.cfg, env.b
 	first := b.state()
 	if first.Cookie.MaxAge != 2 || first.Redis.TTLms > 2000 || first.Redis.TTLms < 1000 {
 		t.Fatalf("cookie Max-Age %d, TTL %d ms; want 2 s", first.Cookie.MaxAge, first.Redis.TTLms)
@@ -415,9 +408,8 @@ func TestTwoInstancesShareSessions(t *testing.T) {
 }
 
 func TestHealthChecksCreateNoSession(t *testing.T) {
-	rdb := testRedis(t)
-	cfg := testConfig(t)
-	b := newBrowser(t, startServer(t, newTestApp(t, cfg, rdb)))
+	env := newTestEnv(t)
+	rdb, cfg, b := env.rdb, env.cfg, env.b
 	want := fmt.Sprintf(`{"status":"ok","version":%q}`, buildinfo.Version())
 	for _, path := range []string{ReadinessPath, LivenessPath} {
 		resp, body := b.get(path)
@@ -447,9 +439,8 @@ func TestVersionIsShown(t *testing.T) {
 // TestPageShowsWhatTheLastPostChanged follows each POST's 303 and expects the
 // page to say what that POST did, once.
 func TestPageShowsWhatTheLastPostChanged(t *testing.T) {
-	rdb := testRedis(t)
-	cfg := testConfig(t)
-	b := newBrowser(t, startServer(t, newTestApp(t, cfg, rdb)))
+	env := newTestEnv(t)
+	rdb, cfg, b := env.rdb, env.cfg, env.b
 	_, body := b.get("/")
 	if !strings.Contains(body, "created one") {
 		t.Errorf("first page does not say that it created the session")

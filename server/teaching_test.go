@@ -7,12 +7,14 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"redis-session-demo/internal/commandlog"
 )
 
 // commandNames reduces a command log to "NAME key-kind" lines that a test
 // can compare: the session key, lock key and flash key are named, not
 // spelled out.
-func commandNames(cmds []redisCommand, prefix string) []string {
+func commandNames(cmds []commandlog.Command, prefix string) []string {
 	id := regexp.MustCompile(`[A-Za-z0-9_-]{43}`)
 	var out []string
 	for _, c := range cmds {
@@ -47,11 +49,10 @@ func replyKind(reply string) string {
 }
 
 func TestCommandLogOfEachStep(t *testing.T) {
-	rdb := testRedis(t)
-	cfg := testConfig(t)
-	b := newBrowser(t, startServer(t, newTestApp(t, cfg, rdb)))
+	env := newTestEnv(t)
+	cfg, b := env.cfg, env.b
 	lock := "lock:" + cfg.KeyPrefix
-	check := func(step string, got []redisCommand, want ...string) {
+	check := func(step string, got []commandlog.Command, want ...string) {
 		t.Helper()
 		names := commandNames(got, cfg.KeyPrefix)
 		if strings.Join(names, "\n") != strings.Join(want, "\n") {
@@ -115,9 +116,8 @@ func TestCommandLogOfEachStep(t *testing.T) {
 // TestPageShowsTheWire checks the HTTP headers and commands shown for a
 // POST after its redirect and for the page load itself.
 func TestPageShowsTheWire(t *testing.T) {
-	rdb := testRedis(t)
-	cfg := testConfig(t)
-	b := newBrowser(t, startServer(t, newTestApp(t, cfg, rdb)))
+	env := newTestEnv(t)
+	cfg, b := env.cfg, env.b
 	st := b.state()
 	b.post("/set", form("_csrf", st.CSRFToken, "name", "colour", "value", "blue"))
 	_, body := b.get("/")
@@ -149,10 +149,7 @@ func TestPageShowsTheWire(t *testing.T) {
 }
 
 func TestGobPageShowsHexDumpAndWhy(t *testing.T) {
-	rdb := testRedis(t)
-	cfg := testConfig(t)
-	cfg.Serializer = "gob"
-	b := newBrowser(t, startServer(t, newTestApp(t, cfg, rdb)))
+	b := newTestEnv(t, func(c *Config) { c.Serializer = "gob" }).b
 	_, body := b.get("/?lang=en")
 	for _, want := range []string{`id="redis-hex"`, "00000000  ", "no gob decoder", "(base64)"} {
 		if !strings.Contains(body, want) {
@@ -167,12 +164,13 @@ func TestGobPageShowsHexDumpAndWhy(t *testing.T) {
 // TestSessionBrowserMasksOthers opens two sessions and checks what each
 // visitor's /sessions shows of the other.
 func TestSessionBrowserMasksOthers(t *testing.T) {
-	rdb := testRedis(t)
-	cfg := testConfig(t)
-	srv := startServer(t, newTestApp(t, cfg, rdb))
+	env := newTestEnv(t)
+	rdb, cfg, srv := env.rdb, env.cfg, env.srv
 	alice, bob := newBrowser(t, srv), newBrowser(t, srv)
 	a, bs := alice.state(), bob.state()
-	bob.post("/set", form("_csrf", bs.CSRFToken, "name", "secret", "value", "bob's value"))
+	if resp, _ := bob.post("/set", form("_csrf", bs.CSRFToken, "name", "secret", "value", "bob's value")); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("bob's set: status %d", resp.StatusCode)
+	}
 
 	resp, body := alice.get("/sessions")
 	if resp.StatusCode != http.StatusOK {

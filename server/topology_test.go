@@ -9,7 +9,6 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
-	"errors"
 	"fmt"
 	"math/big"
 	"net"
@@ -23,6 +22,9 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"redis-session-demo/internal/redisconn"
+	"redis-session-demo/internal/redistest"
 )
 
 // These tests start real redis-server processes in the topologies the app
@@ -30,192 +32,12 @@ import (
 // sentinel-managed master with a replica. Each process listens on loopback
 // only, keeps nothing on disk and is killed when its test ends.
 
-// realRedis starts redis-server processes for one test, all under one
-// temporary directory.
-type realRedis struct {
-	t      *testing.T
-	server string // path of redis-server
-	cli    string // path of redis-cli
-	dir    string
-}
-
-// needRealRedis finds redis-server and redis-cli, or skips the test (fails
-// it under REQUIRE_REDIS=1) when they are not installed.
-func needRealRedis(t *testing.T) *realRedis {
-	t.Helper()
-	r := &realRedis{t: t}
-	for _, b := range []struct {
-		name string
-		path *string
-	}{{"redis-server", &r.server}, {"redis-cli", &r.cli}} {
-		p, err := exec.LookPath(b.name)
-		if err != nil {
-			if os.Getenv("REQUIRE_REDIS") == "1" {
-				t.Fatalf("REQUIRE_REDIS=1 but %s is not installed: %v", b.name, err)
-			}
-			t.Skip("install Debian's redis-server package (redis-server and redis-cli) to run this test")
-		}
-		*b.path = p
-	}
-	r.dir = t.TempDir()
-	return r
-}
-
-// keepNothing are the arguments every process gets: no RDB snapshots, no
-// AOF, and a working directory of the test's own.
-func (r *realRedis) keepNothing() []string {
-	return []string{"--save", "", "--appendonly", "no", "--dir", r.dir}
-}
-
-// redisProc is one running redis-server.
-type redisProc struct {
-	name   string
-	port   int // 0 when it listens on no TCP port of its own choosing
-	cmd    *exec.Cmd
-	exited chan struct{} // closed once the process has been waited for
-	log    string        // file with its stdout and stderr
-}
-
-func (p *redisProc) addr() string { return fmt.Sprintf("127.0.0.1:%d", p.port) }
-
-// logTail is the end of the process's log, for failure messages.
-func (p *redisProc) logTail() string {
-	b, _ := os.ReadFile(p.log)
-	if len(b) > 1500 {
-		b = b[len(b)-1500:]
-	}
-	return string(b)
-}
-
-// portNeed says what kind of free port a process needs.
-type portNeed int
-
-const (
-	noPort      portNeed = iota
-	tcpPort              // one free loopback port
-	clusterPort          // a free port whose port+10000 (the cluster bus) is free too
-)
-
-// start runs redis-server with args(port) plus keepNothing, kills it in
-// t.Cleanup, and waits (at most 10 s) until ready(port) succeeds. Another
-// process may take a free port between the pick and the bind; then the
-// server exits with "Address already in use" and start tries another port.
-func (r *realRedis) start(name string, need portNeed, args func(port int) []string, ready func(ctx context.Context, port int) error) *redisProc {
-	r.t.Helper()
-	for attempt := 1; ; attempt++ {
-		port := 0
-		if need != noPort {
-			port = freeLoopbackPort(r.t, need == clusterPort)
-		}
-		p := r.launch(name, port, append(args(port), r.keepNothing()...))
-		err := p.waitUntil(10*time.Second, func(ctx context.Context) error { return ready(ctx, port) })
-		if err == nil {
-			return p
-		}
-		if errors.Is(err, errExited) && need != noPort && attempt < 3 &&
-			strings.Contains(p.logTail(), "Address already in use") {
-			r.t.Logf("%s: port %d was taken meanwhile, trying another", name, port)
-			continue
-		}
-		r.t.Fatalf("%s did not start: %v\n%s", name, err, p.logTail())
-	}
-}
-
-// launch starts one process and registers its kill; it does not wait.
-func (r *realRedis) launch(name string, port int, args []string) *redisProc {
-	r.t.Helper()
-	p := &redisProc{name: name, port: port, exited: make(chan struct{}),
-		log: filepath.Join(r.dir, fmt.Sprintf("%s-%d.log", name, port))}
-	f, err := os.Create(p.log)
-	if err != nil {
-		r.t.Fatal(err)
-	}
-	defer f.Close() // the child holds its own copy
-	p.cmd = exec.Command(r.server, args...)
-	p.cmd.Stdout, p.cmd.Stderr = f, f
-	if err := p.cmd.Start(); err != nil {
-		r.t.Fatalf("start %s: %v", name, err)
-	}
-	go func() {
-		p.cmd.Wait()
-		close(p.exited)
-	}()
-	r.t.Cleanup(func() {
-		p.cmd.Process.Kill()
-		select {
-		case <-p.exited:
-		case <-time.After(10 * time.Second):
-			r.t.Errorf("%s (pid %d) did not exit after SIGKILL", name, p.cmd.Process.Pid)
-		}
-	})
-	return p
-}
-
-var errExited = errors.New("the process exited")
-
-// waitUntil polls check until it succeeds, the process exits, or timeout
-// passes; it returns nil, errExited or check's last error.
-func (p *redisProc) waitUntil(timeout time.Duration, check func(context.Context) error) error {
-	deadline := time.Now().Add(timeout)
-	for {
-		select {
-		case <-p.exited:
-			return errExited
-		default:
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		err := check(ctx)
-		cancel()
-		if err == nil {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("not ready after %v: %w", timeout, err)
-		}
-		time.Sleep(30 * time.Millisecond)
-	}
-}
-
-// freeLoopbackPort returns a port nothing listens on at the moment; with bus
-// also port+10000 is free, as a cluster node needs.
-func freeLoopbackPort(t *testing.T, bus bool) int {
-	t.Helper()
-	for range 50 {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		port := l.Addr().(*net.TCPAddr).Port
-		if !bus {
-			l.Close()
-			return port
-		}
-		if port+10000 <= 65535 {
-			if lb, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port+10000)); err == nil {
-				lb.Close()
-				l.Close()
-				return port
-			}
-		}
-		l.Close()
-	}
-	t.Fatal("found no free loopback port whose port+10000 is free too")
-	return 0
-}
-
 // plainClient is a go-redis client of the test's own, without the app's
 // hooks and timeouts.
 func plainClient(t *testing.T, opts *redis.Options) *redis.Client {
 	c := redis.NewClient(opts)
 	t.Cleanup(func() { c.Close() })
 	return c
-}
-
-// pingTCP is the readiness check of a plain TCP server.
-func pingTCP(ctx context.Context, port int) error {
-	c := redis.NewClient(&redis.Options{Addr: fmt.Sprintf("127.0.0.1:%d", port), MaxRetries: -1})
-	defer c.Close()
-	return c.Ping(ctx).Err()
 }
 
 func keyExists(t *testing.T, c redis.Cmdable, key string) bool {
@@ -303,12 +125,12 @@ func (p testPKI) verifiedTLS() *tls.Config {
 // TestRedisOverTLS runs the app against a redis-server that speaks only TLS,
 // with a certificate from a CA the system does not trust.
 func TestRedisOverTLS(t *testing.T) {
-	rr := needRealRedis(t)
-	pki := newTestPKI(t, rr.dir)
+	rr := redistest.NeedServer(t)
+	pki := newTestPKI(t, rr.Dir)
 	verified := func(port int) *redis.Client {
 		return redis.NewClient(&redis.Options{Addr: fmt.Sprintf("127.0.0.1:%d", port), TLSConfig: pki.verifiedTLS(), MaxRetries: -1})
 	}
-	srv := rr.start("tls", tcpPort, func(port int) []string {
+	srv := rr.Start("tls", redistest.TCPPort, func(port int) []string {
 		return []string{"--port", "0", "--bind", "127.0.0.1", "--tls-port", strconv.Itoa(port),
 			"--tls-cert-file", pki.certFile, "--tls-key-file", pki.keyFile,
 			"--tls-ca-cert-file", pki.caFile, "--tls-auth-clients", "no"}
@@ -317,12 +139,12 @@ func TestRedisOverTLS(t *testing.T) {
 		defer c.Close()
 		return c.Ping(ctx).Err()
 	})
-	url := "rediss://" + srv.addr()
-	own := verified(srv.port)
+	url := "rediss://" + srv.Addr()
+	own := verified(srv.Port)
 	t.Cleanup(func() { own.Close() })
 
 	t.Run("verified by default", func(t *testing.T) {
-		rdb, err := ConnectRedis(RedisSettings{URL: url})
+		rdb, err := redisconn.Connect(redisconn.Settings{URL: url})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -347,12 +169,12 @@ func TestRedisOverTLS(t *testing.T) {
 	})
 
 	t.Run("skip verify works end to end", func(t *testing.T) {
-		rdb, err := ConnectRedis(RedisSettings{URL: url, TLSSkipVerify: true})
+		rdb, err := redisconn.Connect(redisconn.Settings{URL: url, TLSSkipVerify: true})
 		if err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { rdb.Close() })
-		if want := "redis-cli -h 127.0.0.1 -p " + strconv.Itoa(srv.port) + " --tls --insecure"; rdb.CLI != want {
+		if want := "redis-cli -h 127.0.0.1 -p " + strconv.Itoa(srv.Port) + " --tls --insecure"; rdb.CLI != want {
 			t.Errorf("CLI = %q, want %q", rdb.CLI, want)
 		}
 		b := newBrowser(t, startServer(t, newTestApp(t, testConfig(t), rdb)))
@@ -374,7 +196,7 @@ func TestRedisOverTLS(t *testing.T) {
 		}
 		// The command the page shows reaches the key too, as it stands.
 		args := append(strings.Fields(rdb.CLI), "GET", st.Redis.Key)
-		out, err := exec.Command(rr.cli, args[1:]...).CombinedOutput()
+		out, err := exec.Command(rr.CLI, args[1:]...).CombinedOutput()
 		if err != nil || strings.TrimSpace(string(out)) != st.Redis.Raw {
 			t.Errorf("%s: %v, printed %q; want %q", strings.Join(args, " "), err, out, st.Redis.Raw)
 		}
@@ -384,9 +206,9 @@ func TestRedisOverTLS(t *testing.T) {
 // TestRedisOverUnixSocket runs the app against a redis-server that listens
 // on a unix socket only.
 func TestRedisOverUnixSocket(t *testing.T) {
-	rr := needRealRedis(t)
-	sock := filepath.Join(rr.dir, "redis.sock")
-	rr.start("unix", noPort, func(int) []string {
+	rr := redistest.NeedServer(t)
+	sock := filepath.Join(rr.Dir, "redis.sock")
+	rr.Start("unix", redistest.NoPort, func(int) []string {
 		return []string{"--port", "0", "--unixsocket", sock, "--unixsocketperm", "700"}
 	}, func(ctx context.Context, _ int) error {
 		c := redis.NewClient(&redis.Options{Network: "unix", Addr: sock, MaxRetries: -1})
@@ -395,7 +217,7 @@ func TestRedisOverUnixSocket(t *testing.T) {
 	})
 	own := plainClient(t, &redis.Options{Network: "unix", Addr: sock})
 
-	rdb, err := ConnectRedis(RedisSettings{URL: "unix://" + sock})
+	rdb, err := redisconn.Connect(redisconn.Settings{URL: "unix://" + sock})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -423,7 +245,7 @@ func TestRedisOverUnixSocket(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	args := append(strings.Fields(rdb.CLI), "GET", st.Redis.Key)
-	out, err := exec.CommandContext(ctx, rr.cli, args[1:]...).CombinedOutput()
+	out, err := exec.CommandContext(ctx, rr.CLI, args[1:]...).CombinedOutput()
 	if err != nil {
 		t.Fatalf("%s: %v: %s", strings.Join(args, " "), err, out)
 	}
@@ -437,45 +259,21 @@ func TestRedisOverUnixSocket(t *testing.T) {
 // session key, its lock key and its flash key hash to different slots, so
 // they live on different nodes.
 func TestRedisCluster(t *testing.T) {
-	rr := needRealRedis(t)
-	var nodes []*redisProc
-	for i := range 3 {
-		nodes = append(nodes, rr.start(fmt.Sprintf("node%d", i), clusterPort, func(port int) []string {
-			return []string{"--port", strconv.Itoa(port), "--bind", "127.0.0.1",
-				"--cluster-enabled", "yes",
-				"--cluster-config-file", filepath.Join(rr.dir, fmt.Sprintf("nodes-%d.conf", port)),
-				"--cluster-node-timeout", "2000"}
-		}, pingTCP))
-	}
+	nodes := redistest.NeedServer(t).StartCluster(3)
 	var addrs []string
-	for _, n := range nodes {
-		addrs = append(addrs, n.addr())
+	direct := make([]*redis.Client, len(nodes))
+	for i, n := range nodes {
+		addrs = append(addrs, n.Addr())
+		direct[i] = plainClient(t, &redis.Options{Addr: n.Addr()})
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	create := append(append([]string{"--cluster", "create"}, addrs...), "--cluster-replicas", "0", "--cluster-yes")
-	if out, err := exec.CommandContext(ctx, rr.cli, create...).CombinedOutput(); err != nil {
-		t.Fatalf("redis-cli %s: %v\n%s", strings.Join(create, " "), err, out)
-	}
-	direct := make([]*redis.Client, len(nodes))
-	for i, n := range nodes {
-		direct[i] = plainClient(t, &redis.Options{Addr: n.addr()})
-		if err := n.waitUntil(20*time.Second, func(ctx context.Context) error {
-			info, err := direct[i].ClusterInfo(ctx).Result()
-			if err == nil && !strings.Contains(info, "cluster_state:ok") {
-				err = fmt.Errorf("CLUSTER INFO: %s", firstLine(strings.TrimSpace(info)))
-			}
-			return err
-		}); err != nil {
-			t.Fatalf("%s never reported cluster_state:ok: %v\n%s", n.name, err, n.logTail())
-		}
-	}
 	cc := redis.NewClusterClient(&redis.ClusterOptions{Addrs: addrs})
 	t.Cleanup(func() { cc.Close() })
 
 	url := "redis://" + addrs[0] + "?addr=" + addrs[1] + "&addr=" + addrs[2]
-	connect := func() *Redis {
-		rdb, err := ConnectRedis(RedisSettings{URL: url, Mode: "cluster"})
+	connect := func() *redisconn.Conn {
+		rdb, err := redisconn.Connect(redisconn.Settings{URL: url, Mode: "cluster"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -483,7 +281,7 @@ func TestRedisCluster(t *testing.T) {
 		return rdb
 	}
 	rdb := connect()
-	if want := "redis-cli -c -h 127.0.0.1 -p " + strconv.Itoa(nodes[0].port); rdb.CLI != want {
+	if want := "redis-cli -c -h 127.0.0.1 -p " + strconv.Itoa(nodes[0].Port); rdb.CLI != want {
 		t.Errorf("CLI = %q, want %q", rdb.CLI, want)
 	}
 	cfg := testConfig(t)
@@ -508,7 +306,7 @@ func TestRedisCluster(t *testing.T) {
 			if len(keys) > 0 {
 				holders++
 			}
-			spread = append(spread, fmt.Sprintf("%s: %d", nodes[i].addr(), len(keys)))
+			spread = append(spread, fmt.Sprintf("%s: %d", nodes[i].Addr(), len(keys)))
 		}
 		t.Logf("session keys per master: %s", strings.Join(spread, ", "))
 		// The session browser walks every master, not just one.
@@ -552,7 +350,7 @@ func TestRedisCluster(t *testing.T) {
 		if c := b.cookie(cfg.CookieName); c != "" {
 			t.Errorf("destroy left the cookie %q", c)
 		}
-		for _, k := range []string{lockKey(key), lockKey(rotated.Redis.Key)} {
+		for _, k := range []string{"lock:" + key, "lock:" + rotated.Redis.Key} {
 			if keyExists(t, cc, k) {
 				t.Errorf("lock %s was not released", k)
 			}
@@ -575,17 +373,17 @@ func TestRedisCluster(t *testing.T) {
 // app, without a restart, to serve and change the sessions on the new master.
 func TestRedisSentinelFailover(t *testing.T) {
 	testStarted := time.Now()
-	rr := needRealRedis(t)
+	rr := redistest.NeedServer(t)
 	// Diskless full syncs start at once, not after the default 5 s delay.
-	master := rr.start("master", tcpPort, func(port int) []string {
+	master := rr.Start("master", redistest.TCPPort, func(port int) []string {
 		return []string{"--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--repl-diskless-sync-delay", "0"}
-	}, pingTCP)
-	replica := rr.start("replica", tcpPort, func(port int) []string {
+	}, redistest.PingTCP)
+	replica := rr.Start("replica", redistest.TCPPort, func(port int) []string {
 		return []string{"--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--repl-diskless-sync-delay", "0",
-			"--replicaof", "127.0.0.1", strconv.Itoa(master.port)}
-	}, pingTCP)
-	onMaster := plainClient(t, &redis.Options{Addr: master.addr()})
-	onReplica := plainClient(t, &redis.Options{Addr: replica.addr()})
+			"--replicaof", "127.0.0.1", strconv.Itoa(master.Port)}
+	}, redistest.PingTCP)
+	onMaster := plainClient(t, &redis.Options{Addr: master.Addr()})
+	onReplica := plainClient(t, &redis.Options{Addr: replica.Addr()})
 	infoHas := func(c *redis.Client, want ...string) func(context.Context) error {
 		return func(ctx context.Context) error {
 			info, err := c.Info(ctx, "replication").Result()
@@ -600,47 +398,47 @@ func TestRedisSentinelFailover(t *testing.T) {
 			return nil
 		}
 	}
-	if err := replica.waitUntil(15*time.Second, infoHas(onReplica, "master_link_status:up")); err != nil {
-		t.Fatalf("the replica never synced: %v\n%s", err, replica.logTail())
+	if err := replica.WaitUntil(15*time.Second, infoHas(onReplica, "master_link_status:up")); err != nil {
+		t.Fatalf("the replica never synced: %v\n%s", err, replica.LogTail())
 	}
 
 	// The sentinel rewrites its config file, so it lives in the test's
 	// writable directory.
-	conf := filepath.Join(rr.dir, "sentinel.conf")
-	sentinel := rr.start("sentinel", tcpPort, func(port int) []string {
+	conf := filepath.Join(rr.Dir, "sentinel.conf")
+	sentinel := rr.Start("sentinel", redistest.TCPPort, func(port int) []string {
 		text := fmt.Sprintf("port %d\nbind 127.0.0.1\ndir %s\n"+
 			"sentinel monitor mymaster 127.0.0.1 %d 1\n"+
 			"sentinel down-after-milliseconds mymaster 1000\n"+
-			"sentinel failover-timeout mymaster 5000\n", port, rr.dir, master.port)
+			"sentinel failover-timeout mymaster 5000\n", port, rr.Dir, master.Port)
 		if err := os.WriteFile(conf, []byte(text), 0o600); err != nil {
 			t.Fatal(err)
 		}
 		return []string{conf, "--sentinel"}
-	}, pingTCP)
-	sc := redis.NewSentinelClient(&redis.Options{Addr: sentinel.addr()})
+	}, redistest.PingTCP)
+	sc := redis.NewSentinelClient(&redis.Options{Addr: sentinel.Addr()})
 	t.Cleanup(func() { sc.Close() })
-	if err := sentinel.waitUntil(15*time.Second, func(ctx context.Context) error {
+	if err := sentinel.WaitUntil(15*time.Second, func(ctx context.Context) error {
 		replicas, err := sc.Replicas(ctx, "mymaster").Result()
 		if err != nil {
 			return err
 		}
 		for _, r := range replicas {
-			if r["port"] == strconv.Itoa(replica.port) && r["flags"] == "slave" && r["master-link-status"] == "ok" {
+			if r["port"] == strconv.Itoa(replica.Port) && r["flags"] == "slave" && r["master-link-status"] == "ok" {
 				return nil
 			}
 		}
 		return fmt.Errorf("SENTINEL REPLICAS mymaster: %v", replicas)
 	}); err != nil {
-		t.Fatalf("the sentinel never saw the replica: %v\n%s", err, sentinel.logTail())
+		t.Fatalf("the sentinel never saw the replica: %v\n%s", err, sentinel.LogTail())
 	}
 
 	t.Logf("master, replica and sentinel ready after %v", time.Since(testStarted).Round(time.Millisecond))
-	rdb, err := ConnectRedis(RedisSettings{URL: "redis://" + sentinel.addr() + "?master_name=mymaster", Mode: "sentinel"})
+	rdb, err := redisconn.Connect(redisconn.Settings{URL: "redis://" + sentinel.Addr() + "?master_name=mymaster", Mode: "sentinel"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { rdb.Close() })
-	if !strings.Contains(rdb.CLI, "-p "+strconv.Itoa(sentinel.port)+" SENTINEL get-master-addr-by-name mymaster") {
+	if !strings.Contains(rdb.CLI, "-p "+strconv.Itoa(sentinel.Port)+" SENTINEL get-master-addr-by-name mymaster") {
 		t.Errorf("CLI = %q, want it to ask the sentinel for the master", rdb.CLI)
 	}
 	b := newBrowser(t, startServer(t, newTestApp(t, testConfig(t), rdb)))
@@ -652,7 +450,7 @@ func TestRedisSentinelFailover(t *testing.T) {
 	}
 	// Replication is asynchronous: fail over only once the replica has it.
 	want, _ := onMaster.Get(context.Background(), key).Result()
-	if err := replica.waitUntil(10*time.Second, func(ctx context.Context) error {
+	if err := replica.WaitUntil(10*time.Second, func(ctx context.Context) error {
 		if got, _ := onReplica.Get(ctx, key).Result(); got != want {
 			return fmt.Errorf("the replica holds %q, the master %q", got, want)
 		}
@@ -670,23 +468,23 @@ func TestRedisSentinelFailover(t *testing.T) {
 		t.Fatalf("SUBSCRIBE +switch-master on the sentinel: %v", err)
 	}
 	started := time.Now()
-	if err := sentinel.waitUntil(10*time.Second, func(ctx context.Context) error {
+	if err := sentinel.WaitUntil(10*time.Second, func(ctx context.Context) error {
 		err := sc.Failover(ctx, "mymaster").Err()
 		if err != nil && strings.HasPrefix(err.Error(), "INPROG") {
 			return nil
 		}
 		return err // NOGOODSLAVE until the sentinel has fresh replica info
 	}); err != nil {
-		t.Fatalf("SENTINEL FAILOVER mymaster: %v\n%s", err, sentinel.logTail())
+		t.Fatalf("SENTINEL FAILOVER mymaster: %v\n%s", err, sentinel.LogTail())
 	}
-	if err := sentinel.waitUntil(20*time.Second, func(ctx context.Context) error {
+	if err := sentinel.WaitUntil(20*time.Second, func(ctx context.Context) error {
 		addr, err := sc.GetMasterAddrByName(ctx, "mymaster").Result()
-		if err == nil && (len(addr) != 2 || addr[1] != strconv.Itoa(replica.port)) {
+		if err == nil && (len(addr) != 2 || addr[1] != strconv.Itoa(replica.Port)) {
 			err = fmt.Errorf("the master is still %v", addr)
 		}
 		return err
 	}); err != nil {
-		t.Fatalf("the sentinel never named the replica as master: %v\n%s", err, sentinel.logTail())
+		t.Fatalf("the sentinel never named the replica as master: %v\n%s", err, sentinel.LogTail())
 	}
 	named := time.Since(started)
 	// get-master-addr-by-name names the promoted replica while the sentinel
@@ -695,11 +493,11 @@ func TestRedisSentinelFailover(t *testing.T) {
 	// which still takes writes.
 	select {
 	case msg := <-switchMaster.Channel():
-		if !strings.HasSuffix(msg.Payload, " "+strconv.Itoa(replica.port)) {
-			t.Fatalf("+switch-master %q does not name the replica (port %d)", msg.Payload, replica.port)
+		if !strings.HasSuffix(msg.Payload, " "+strconv.Itoa(replica.Port)) {
+			t.Fatalf("+switch-master %q does not name the replica (port %d)", msg.Payload, replica.Port)
 		}
 	case <-time.After(20 * time.Second):
-		t.Fatalf("no +switch-master within 20 s of SENTINEL FAILOVER\n%s", sentinel.logTail())
+		t.Fatalf("no +switch-master within 20 s of SENTINEL FAILOVER\n%s", sentinel.LogTail())
 	}
 	t.Logf("after SENTINEL FAILOVER the sentinel named the replica as master in %v, published +switch-master in %v",
 		named.Round(time.Millisecond), time.Since(started).Round(time.Millisecond))
@@ -709,7 +507,7 @@ func TestRedisSentinelFailover(t *testing.T) {
 	// takes writes, and one that lands there is lost, as in any asynchronous
 	// failover. Take the sentinel's step now: a client that still used the
 	// old master gets READONLY instead of silently losing the change.
-	if err := onMaster.ReplicaOf(context.Background(), "127.0.0.1", strconv.Itoa(replica.port)).Err(); err != nil {
+	if err := onMaster.ReplicaOf(context.Background(), "127.0.0.1", strconv.Itoa(replica.Port)).Err(); err != nil {
 		t.Fatalf("REPLICAOF on the old master: %v", err)
 	}
 
@@ -755,7 +553,7 @@ func TestRedisSentinelFailover(t *testing.T) {
 	if v := redisValues(t, onReplica, key); v["before"] != "failover" || v["after"] != "failover" {
 		t.Errorf("the new master holds %v, want before and after", v)
 	}
-	if err := replica.waitUntil(time.Second, infoHas(onReplica, "role:master")); err != nil {
+	if err := replica.WaitUntil(time.Second, infoHas(onReplica, "role:master")); err != nil {
 		t.Errorf("the former replica is not a master: %v", err)
 	}
 }

@@ -42,7 +42,7 @@ type tutorialStep struct {
 	// "values" (the three panels of the main page).
 	See []string
 	// CLI are redis-cli arguments; {key} is the visitor's session key and
-	// {prefix} the key prefix.
+	// {pattern} the SCAN pattern of every session key.
 	CLI []string
 }
 
@@ -54,7 +54,7 @@ var tutorialSteps = []tutorialStep{
 		Go: []goRef{
 			{File: "go.mod"},
 			{File: "main.go", Func: "run"},
-			{File: "server/redis.go", Func: "ConnectRedis"},
+			{File: "internal/redisconn/redisconn.go", Func: "Connect"},
 		},
 		Run:  "go run .",
 		Link: true,
@@ -66,21 +66,21 @@ var tutorialSteps = []tutorialStep{
 		Express: []string{"cookieParser", "express-session", "key", "RedisStore", "host", "port", "prefix", "cookie.path", "cookie.maxAge"},
 		Go: []goRef{
 			{File: "server/config.go", Func: "ConfigFromEnv"},
-			{File: "server/session.go", Func: "cookieOptions"},
-			{File: "server/session.go", Func: "newSessionStore"},
+			{File: "internal/sessionstore/store.go", Func: "cookieOptions"},
+			{File: "internal/sessionstore/store.go", Func: "New"},
 		},
 		Link:     true,
 		Settings: true,
 		See:      []string{"cookie", "redis"},
-		CLI:      []string{"--scan --pattern '{prefix}*'"},
+		CLI:      []string{"--scan --pattern '{pattern}'"},
 	},
 	{
 		ID:      "create",
 		Express: []string{"app.get('/')", "req.session.value", "Math.random()"},
 		Go: []goRef{
 			{File: "server/handlers.go", Func: "(*App).showIndex"},
-			{File: "server/session.go", Func: "(*sessionStore).open"},
-			{File: "server/session.go", Func: "(*sessionStore).create"},
+			{File: "internal/sessionstore/store.go", Func: "(*Store).Open"},
+			{File: "internal/sessionstore/store.go", Func: "(*Store).Create"},
 		},
 		Link: true,
 		See:  []string{"cookie", "redis", "values"},
@@ -90,20 +90,20 @@ var tutorialSteps = []tutorialStep{
 		ID:      "inspect",
 		Express: []string{"connect-redis", "RedisStore", "prefix"},
 		Go: []goRef{
-			{File: "server/session.go", Func: "(*sessionStore).key"},
-			{File: "server/serializer.go", Func: "JSONSerializer.Serialize"},
+			{File: "internal/sessionstore/keys.go", Func: "Keys.Session"},
+			{File: "internal/sessionstore/serializer.go", Func: "JSONSerializer.Serialize"},
 			{File: "server/view.go", Func: "(*App).redisState"},
 		},
 		Link: true,
 		See:  []string{"cookie", "redis", "values"},
-		CLI:  []string{"GET {key}", "PTTL {key}", "--scan --pattern '{prefix}*'"},
+		CLI:  []string{"GET {key}", "PTTL {key}", "--scan --pattern '{pattern}'"},
 	},
 	{
 		ID:      "delete",
 		Express: []string{"delete req.session.value", "app.get('/session-delete')"},
 		Go: []goRef{
 			{File: "server/handlers.go", Func: "(*App).deleteVariable"},
-			{File: "server/session.go", Func: "(*sessionStore).change"},
+			{File: "internal/sessionstore/store.go", Func: "(*Store).Change"},
 		},
 		Button: "actions.delete",
 		Link:   true,
@@ -115,12 +115,12 @@ var tutorialSteps = []tutorialStep{
 		Express: []string{"req.session.destroy()"},
 		Go: []goRef{
 			{File: "server/handlers.go", Func: "(*App).destroySession"},
-			{File: "server/session.go", Func: "(*sessionStore).destroy"},
+			{File: "internal/sessionstore/store.go", Func: "(*Store).Destroy"},
 		},
 		Button: "actions.destroy",
 		Link:   true,
 		See:    []string{"cookie", "redis", "values"},
-		CLI:    []string{"EXISTS {key}", "--scan --pattern '{prefix}*'"},
+		CLI:    []string{"EXISTS {key}", "--scan --pattern '{pattern}'"},
 	},
 	{
 		ID:      "rotate",
@@ -128,12 +128,12 @@ var tutorialSteps = []tutorialStep{
 		Express: []string{"req.session.regenerate()"},
 		Go: []goRef{
 			{File: "server/handlers.go", Func: "(*App).rotateSession"},
-			{File: "server/session.go", Func: "(*sessionStore).rotate"},
+			{File: "internal/sessionstore/store.go", Func: "(*Store).Rotate"},
 		},
 		Button: "actions.rotate",
 		Link:   true,
 		See:    []string{"cookie", "redis", "values"},
-		CLI:    []string{"GET {key}", "--scan --pattern '{prefix}*'"},
+		CLI:    []string{"GET {key}", "--scan --pattern '{pattern}'"},
 	},
 }
 
@@ -207,7 +207,7 @@ func (a *App) tutorialPage(c echo.Context) tutorialPage {
 	if shown == "" {
 		shown = sessionPlaceholder
 	}
-	fill := strings.NewReplacer("{key}", a.sessions.key(shown), "{prefix}", a.cfg.KeyPrefix)
+	fill := strings.NewReplacer("{key}", a.keys.Session(shown), "{pattern}", a.keys.Pattern())
 	steps := make([]tutorialView, len(tutorialSteps))
 	for i, s := range tutorialSteps {
 		cmds := make([]string, len(s.CLI))
@@ -220,7 +220,7 @@ func (a *App) tutorialPage(c echo.Context) tutorialPage {
 		page:        p,
 		Steps:       steps,
 		CookieName:  a.cfg.CookieName,
-		KeyPrefix:   a.cfg.KeyPrefix,
+		KeyPrefix:   a.keys.Prefix,
 		MaxAge:      a.cfg.MaxAge,
 		SessionID:   id,
 		Placeholder: sessionPlaceholder,
@@ -232,14 +232,13 @@ func (a *App) tutorialPage(c echo.Context) tutorialPage {
 // nor renews its TTL. When Redis does not answer in time the ID is kept: the
 // page cannot tell, and a command with a dead ID is harmless.
 func (a *App) liveSessionID(c echo.Context) string {
-	id := a.sessions.cookieID(c.Request())
+	id := a.sessions.CookieID(c.Request())
 	if id == "" {
 		return ""
 	}
 	ctx, cancel := context.WithTimeout(c.Request().Context(), tutorialLookup)
 	defer cancel()
-	n, err := a.redis.Client.Exists(ctx, a.sessions.key(id)).Result()
-	if err == nil && n == 0 {
+	if live, err := a.sessions.Exists(ctx, id); err == nil && !live {
 		return ""
 	}
 	return id

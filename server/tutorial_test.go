@@ -21,9 +21,8 @@ var rawTutorialKey = regexp.MustCompile(`tutorial\.[a-z_]+(\.[a-z_]+)*`)
 // for a visitor with no session and checks that every step is there, in
 // order, and that the page created no session.
 func TestTutorialPageRendersWithoutSession(t *testing.T) {
-	rdb := testRedis(t)
-	cfg := testConfig(t)
-	srv := startServer(t, newTestApp(t, cfg, rdb))
+	env := newTestEnv(t)
+	rdb, cfg, srv := env.rdb, env.cfg, env.srv
 	b := newBrowser(t, srv)
 	for _, lang := range []string{"en", "ja"} {
 		resp, body := b.get("/tutorial?lang="+lang, "Accept-Language", "fr")
@@ -77,9 +76,8 @@ func TestTutorialPageRendersWithoutSession(t *testing.T) {
 // nor renews the TTL. A cookie whose session is gone shows the placeholder
 // and creates nothing.
 func TestTutorialShowsLiveSessionWithoutTouchingIt(t *testing.T) {
-	rdb := testRedis(t)
-	cfg := testConfig(t)
-	srv := startServer(t, newTestApp(t, cfg, rdb))
+	env := newTestEnv(t)
+	rdb, cfg, srv := env.rdb, env.cfg, env.srv
 	b := newBrowser(t, srv)
 	st := b.state()
 	key := cfg.KeyPrefix + st.Cookie.Value
@@ -208,7 +206,7 @@ func TestTutorialFuncRefParsing(t *testing.T) {
 	for ref, want := range map[string][3]string{
 		"run":                      {"", "", "run"},
 		"JSONSerializer.Serialize": {"JSONSerializer", "", "Serialize"},
-		"(*sessionStore).open":     {"sessionStore", "*", "open"},
+		"(*Store).Open":            {"Store", "*", "Open"},
 		"(App).x":                  {"App", "", "x"},
 	} {
 		recv, pointer, name, err := splitFuncRef(ref)

@@ -12,6 +12,9 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"redis-session-demo/internal/commandlog"
+	"redis-session-demo/internal/sessionstore"
+
 	"github.com/labstack/echo/v4"
 )
 
@@ -26,7 +29,7 @@ type sessionState struct {
 	Instance  string         `json:"instance"`
 	Version   string         `json:"version"` // of the build that answered
 	// Commands are the Redis commands this request sent, in order.
-	Commands []redisCommand `json:"commands"`
+	Commands []commandlog.Command `json:"commands"`
 }
 
 // cookieState is the session cookie as this response sets it, which is what
@@ -53,15 +56,15 @@ type redisState struct {
 	RawFormat string `json:"raw_format"`
 }
 
-func (a *App) state(c echo.Context, v *visit) sessionState {
-	opts := a.sessions.options
+func (a *App) state(c echo.Context, v *sessionstore.Visit) sessionState {
+	opts := a.sessions.Cookie()
 	values := make(map[string]any, len(v.Session.Values))
 	for k, val := range v.Session.Values {
 		values[fmt.Sprint(k)] = val
 	}
 	return sessionState{
 		Cookie: cookieState{
-			Name:     a.sessions.cookieName,
+			Name:     a.sessions.CookieName(),
 			Value:    v.Session.ID,
 			Path:     opts.Path,
 			MaxAge:   opts.MaxAge,
@@ -75,26 +78,18 @@ func (a *App) state(c echo.Context, v *visit) sessionState {
 		CSRFToken: csrfToken(a.cfg.Secret, v.Session.ID),
 		Instance:  a.instance,
 		Version:   a.version,
-		Commands:  commandLogFrom(c.Request().Context()).Commands(),
+		Commands:  commandsOf(c),
 	}
 }
 
-func (a *App) redisState(e redisEntry) redisState {
-	rs := redisState{Key: e.Key, TTLms: milliseconds(e.TTL), Bytes: len(e.Raw), Encoding: a.sessions.encoding}
+func (a *App) redisState(e sessionstore.Entry) redisState {
+	rs := redisState{Key: e.Key, TTLms: commandlog.Milliseconds(e.TTL), Bytes: len(e.Raw), Encoding: a.sessions.Encoding()}
 	if utf8.Valid(e.Raw) {
 		rs.Raw, rs.RawFormat = string(e.Raw), "text"
 	} else {
 		rs.Raw, rs.RawFormat = base64.StdEncoding.EncodeToString(e.Raw), "base64"
 	}
 	return rs
-}
-
-// milliseconds keeps Redis's -1 (no TTL) and -2 (no key) as they are.
-func milliseconds(d time.Duration) int64 {
-	if d < 0 {
-		return int64(d)
-	}
-	return d.Milliseconds()
 }
 
 func sameSiteName(s http.SameSite) string {
@@ -123,19 +118,21 @@ type page struct {
 func (p page) T(key string) string { return translate(p.Lang, key) }
 
 func (a *App) page(c echo.Context, titleKey string) page {
-	return page{Path: c.Request().URL.Path, Lang: pickLang(c), TitleKey: titleKey, Embedded: a.redis.Embedded, Instance: a.instance, Version: a.version}
+	return page{Path: c.Request().URL.Path, Lang: langOf(c), TitleKey: titleKey, Embedded: a.redis.Embedded, Instance: a.instance, Version: a.version}
 }
 
 // indexPage is the data of the main page.
 type indexPage struct {
 	page
-	Session   sessionState
-	Rows      []valueRow
-	Flash     flash
-	KeyPrefix string
-	Expires   time.Time // of the cookie, as Set-Cookie states it
-	CLI       []string  // one-shot redis-cli commands for this key
-	Limits    limits
+	Session sessionState
+	Rows    []valueRow
+	Flash   flash
+	// Key is the session's Redis key in two parts, so that the page can
+	// mark the ID: the prefix and the ID the store put together.
+	Key     keyParts
+	Expires time.Time // of the cookie, as Set-Cookie states it
+	CLI     []string  // one-shot redis-cli commands for this key
+	Limits  limits
 	// Exchanges are what the previous POST (if the page follows one) and
 	// this very request carried and sent to Redis.
 	Exchanges []exchangeBlock
@@ -143,6 +140,9 @@ type indexPage struct {
 	// for gob, which no Redis viewer can decode.
 	Pretty, HexDump string
 }
+
+// keyParts is a session key split where the ID starts.
+type keyParts struct{ Prefix, ID string }
 
 // exchangeBlock is one request's exchange under a heading.
 type exchangeBlock struct {
@@ -156,8 +156,8 @@ type valueRow struct {
 
 type limits struct{ NameLength, ValueBytes, Variables int }
 
-func (a *App) indexPage(c echo.Context, v *visit) indexPage {
-	p := a.page(c, "index.title") // first: it may set the language cookie
+func (a *App) indexPage(c echo.Context, v *sessionstore.Visit) indexPage {
+	p := a.page(c, "index.title")
 	st := a.state(c, v)
 	rows := make([]valueRow, 0, len(st.Values))
 	for name, val := range st.Values {
@@ -166,25 +166,25 @@ func (a *App) indexPage(c echo.Context, v *visit) indexPage {
 	slices.SortFunc(rows, func(x, y valueRow) int { return cmp.Compare(x.Name, y.Name) })
 	key := st.Redis.Key
 	data := indexPage{
-		page:      p,
-		Session:   st,
-		Rows:      rows,
-		Flash:     v.Flash,
-		KeyPrefix: a.sessions.prefix,
-		Expires:   time.Now().Add(time.Duration(st.Cookie.MaxAge) * time.Second).UTC(),
+		page:    p,
+		Session: st,
+		Rows:    rows,
+		Flash:   parseFlash(v.Flash),
+		Key:     keyParts{Prefix: a.keys.Prefix, ID: v.Session.ID},
+		Expires: time.Now().Add(time.Duration(st.Cookie.MaxAge) * time.Second).UTC(),
 		CLI: []string{
 			a.redis.CLI + " GET " + key,
 			a.redis.CLI + " PTTL " + key,
 			a.redis.CLI + " STRLEN " + key,
-			a.redis.ScanCommand(a.sessions.prefix),
+			a.redis.ScanCommand(a.keys.Pattern()),
 		},
 		Limits: limits{MaxNameLength, MaxValueBytes, MaxVariables},
 	}
-	if v.Flash.Exchange != nil {
-		data.Exchanges = append(data.Exchanges, exchangeBlock{"wire.previous", v.Flash.Exchange})
+	if data.Flash.Exchange != nil {
+		data.Exchanges = append(data.Exchanges, exchangeBlock{"wire.previous", data.Flash.Exchange})
 	}
 	data.Exchanges = append(data.Exchanges, exchangeBlock{"wire.this", currentExchange(c)})
-	if a.sessions.encoding == "json" {
+	if a.sessions.Encoding() == "json" {
 		var out bytes.Buffer
 		if json.Indent(&out, v.Entry.Raw, "", "  ") == nil {
 			data.Pretty = out.String()

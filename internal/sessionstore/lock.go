@@ -1,4 +1,4 @@
-package server
+package sessionstore
 
 import (
 	"context"
@@ -12,16 +12,16 @@ import (
 // inside one transaction, which that store cannot do. A lock also serializes
 // 30 writers to one session in 30 turns, where optimistic retries would
 // redo most of the work on every conflict. The lock is a key of its own
-// (SET key token EX 3 NX), so it works across app instances and in Redis
+// (SET key token PX ttl NX), so it works across app instances and in Redis
 // Cluster.
 const (
-	// lockTTL outlives the request deadline, so the holder's request has
-	// always ended (or been cancelled) before its lock can expire under it.
-	lockTTL = 2 * requestTimeout
 	// Waiters poll with a growing pause, capped so that a queue of 30 turns
-	// still drains well within the request deadline.
+	// still drains well within a request's deadline.
 	lockFirstPause = time.Millisecond
 	lockMaxPause   = 20 * time.Millisecond
+	// releaseTimeout bounds the unlock, which runs even after the request's
+	// own deadline has passed.
+	releaseTimeout = 500 * time.Millisecond
 )
 
 // unlockScript deletes the lock only if this request still holds it. It is
@@ -29,19 +29,17 @@ const (
 // (so no NOSCRIPT retry after a Redis restart), and the page shows it as is.
 const unlockScript = `if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("DEL", KEYS[1]) end return 0`
 
-func lockKey(sessionKey string) string { return "lock:" + sessionKey }
-
 // withLock runs fn while holding the lock of session id. Waiting ends with
-// errSessionBusy when the request's deadline comes first.
-func (s *sessionStore) withLock(ctx context.Context, id string, fn func(context.Context) error) error {
-	key := lockKey(s.key(id))
-	token, err := newSessionID() // any unguessable value will do
+// ErrBusy when ctx ends first.
+func (s *Store) withLock(ctx context.Context, id string, fn func(context.Context) error) error {
+	key := s.opts.Keys.Lock(id)
+	token, err := NewID() // any unguessable value will do
 	if err != nil {
 		return err
 	}
 	pause := lockFirstPause
 	for {
-		ok, err := s.rdb.SetNX(ctx, key, token, lockTTL).Result()
+		ok, err := s.rdb.SetNX(ctx, key, token, s.opts.LockTTL).Result()
 		if err != nil {
 			return unavailable(err)
 		}
@@ -50,14 +48,14 @@ func (s *sessionStore) withLock(ctx context.Context, id string, fn func(context.
 		}
 		select {
 		case <-ctx.Done():
-			return errSessionBusy
+			return ErrBusy
 		case <-time.After(pause/2 + rand.N(pause)): // jitter spreads the waiters out
 		}
 		pause = min(2*pause, lockMaxPause)
 	}
 	defer func() {
 		// Release even when the request was cancelled meanwhile.
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), redisIOTimeout)
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
 		defer cancel()
 		s.rdb.Eval(ctx, unlockScript, []string{key}, token)
 	}()

@@ -1,9 +1,10 @@
-package server
+package sessionstore
 
 import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"math"
 	"strings"
 
 	"github.com/gorilla/sessions"
@@ -14,6 +15,7 @@ import (
 // {"value":0.7349}, so that redis-cli and Redis viewers show them as text.
 // It implements redisstore.SessionSerializer. Whole numbers come back as
 // int64 and other numbers as float64; strings and booleans as themselves.
+// Its errors wrap ErrUnreadable.
 type JSONSerializer struct{}
 
 var _ redisstore.SessionSerializer = JSONSerializer{}
@@ -24,67 +26,81 @@ func (JSONSerializer) Serialize(s *sessions.Session) ([]byte, error) {
 	for k, v := range s.Values {
 		name, ok := k.(string)
 		if !ok {
-			return nil, fmt.Errorf("json serializer: session key %v is a %T, not a string", k, k)
+			return nil, fmt.Errorf("%w: json: session key %v is a %T, not a string", ErrUnreadable, k, k)
 		}
 		values[name] = v
 	}
-	return json.Marshal(values) // map keys come out sorted, so equal values give equal bytes
+	b, err := json.Marshal(values) // map keys come out sorted, so equal values give equal bytes
+	if err != nil {
+		return nil, fmt.Errorf("%w: json: %w", ErrUnreadable, err)
+	}
+	return b, nil
 }
 
-// Deserialize decodes b into the session's values.
+// Deserialize decodes b into the session's values. A number JSON can write
+// but float64 cannot hold (1e400) is unreadable: it could never be written
+// back.
 func (JSONSerializer) Deserialize(b []byte, s *sessions.Session) error {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.UseNumber()
 	var values map[string]any
 	if err := dec.Decode(&values); err != nil {
-		return decodeError{fmt.Errorf("json serializer: %w", err)}
+		return fmt.Errorf("%w: json: %w", ErrUnreadable, err)
 	}
 	if values == nil {
-		return decodeError{fmt.Errorf("json serializer: stored value is not a JSON object")}
+		return fmt.Errorf("%w: json: stored value is not a JSON object", ErrUnreadable)
 	}
 	if s.Values == nil {
 		s.Values = make(map[any]any, len(values))
 	}
 	for k, v := range values {
-		s.Values[k] = fromJSON(v)
+		value, err := fromJSON(v)
+		if err != nil {
+			return fmt.Errorf("%w: json: %q: %w", ErrUnreadable, k, err)
+		}
+		s.Values[k] = value
 	}
 	return nil
 }
 
-func fromJSON(v any) any {
+func fromJSON(v any) (any, error) {
 	n, ok := v.(json.Number)
 	if !ok {
-		return v
+		return v, nil
 	}
 	if !strings.ContainsAny(n.String(), ".eE") {
 		if i, err := n.Int64(); err == nil {
-			return i
+			return i, nil
 		}
 	}
-	f, _ := n.Float64() // a json.Number from the decoder always parses
-	return f
+	f, err := n.Float64()
+	if err != nil || math.IsInf(f, 0) {
+		return nil, fmt.Errorf("number %s out of range", n)
+	}
+	return f, nil
 }
 
-// gobSerializer wraps the stock serializer so that its decoding failures are
-// told apart from Redis failures, as JSONSerializer's are.
+// gobSerializer wraps the stock serializer so that its failures wrap
+// ErrUnreadable, as JSONSerializer's do.
 type gobSerializer struct{ redisstore.GobSerializer }
+
+func (g gobSerializer) Serialize(s *sessions.Session) ([]byte, error) {
+	b, err := g.GobSerializer.Serialize(s)
+	if err != nil {
+		return nil, fmt.Errorf("%w: gob: %w", ErrUnreadable, err)
+	}
+	return b, nil
+}
 
 func (g gobSerializer) Deserialize(b []byte, s *sessions.Session) error {
 	if err := g.GobSerializer.Deserialize(b, s); err != nil {
-		return decodeError{fmt.Errorf("gob serializer: %w", err)}
+		return fmt.Errorf("%w: gob: %w", ErrUnreadable, err)
 	}
 	return nil
 }
 
-// decodeError marks stored bytes that the configured serializer cannot read,
-// for example after SESSION_SERIALIZER changed. Such a session is not
-// adopted: the visitor gets a new one.
-type decodeError struct{ error }
-
-func (e decodeError) Unwrap() error { return e.error }
-
-func newSerializer(name string) redisstore.SessionSerializer {
-	if name == "gob" {
+func newSerializer(encoding string) redisstore.SessionSerializer {
+	if encoding == "gob" {
 		return gobSerializer{}
 	}
 	return JSONSerializer{}

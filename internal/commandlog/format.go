@@ -1,0 +1,132 @@
+package commandlog
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// optionWords are the option tokens go-redis sends in lower case; they are
+// shown in upper case like the command names, as the Redis docs write them.
+var optionWords = map[string]bool{"ex": true, "px": true, "nx": true, "xx": true, "keepttl": true, "persist": true, "match": true, "count": true}
+
+// Arguments and replies longer than this are shortened with an ellipsis.
+const shownLength = 100
+
+// formatCommand writes cmd as one would type it into redis-cli.
+func formatCommand(cmd redis.Cmder) string {
+	parts := make([]string, 0, len(cmd.Args()))
+	for i, arg := range cmd.Args() {
+		var s string
+		if b, ok := arg.([]byte); ok {
+			s = string(b)
+		} else {
+			s = fmt.Sprint(arg)
+		}
+		if i == 0 || optionWords[s] {
+			s = strings.ToUpper(s)
+		}
+		parts = append(parts, quoteArg(shorten(s)))
+	}
+	return strings.Join(parts, " ")
+}
+
+// replyErr is the error of cmd's reply: err when the hook got one, else the
+// one cmd holds.
+func replyErr(err error, cmd redis.Cmder) error {
+	if err != nil {
+		return err
+	}
+	return cmd.Err()
+}
+
+// formatReply writes cmd's reply the way redis-cli prints it.
+func formatReply(cmd redis.Cmder, err error) string {
+	switch {
+	case errors.Is(err, redis.Nil):
+		return "(nil)"
+	case err != nil:
+		return "(error) " + shorten(err.Error())
+	}
+	switch c := cmd.(type) {
+	case *redis.StringCmd:
+		return strconv.Quote(shorten(c.Val()))
+	case *redis.StatusCmd:
+		return c.Val()
+	case *redis.IntCmd:
+		return fmt.Sprintf("(integer) %d", c.Val())
+	case *redis.DurationCmd:
+		return fmt.Sprintf("(integer) %d", durationReply(cmd.Name(), c.Val()))
+	case *redis.BoolCmd:
+		if cmd.Name() == "set" { // SET ... NX answers OK or nil
+			return map[bool]string{true: "OK", false: "(nil)"}[c.Val()]
+		}
+		return map[bool]string{true: "(integer) 1", false: "(integer) 0"}[c.Val()]
+	case *redis.ScanCmd:
+		keys, cursor := c.Val()
+		return fmt.Sprintf("cursor %d, %d keys", cursor, len(keys))
+	case *redis.Cmd:
+		switch v := c.Val().(type) {
+		case int64:
+			return fmt.Sprintf("(integer) %d", v)
+		case string:
+			return strconv.Quote(shorten(v))
+		}
+		return shorten(fmt.Sprint(c.Val()))
+	}
+	return shorten(cmd.String())
+}
+
+// durationReply turns go-redis's Duration back into the integer Redis sent:
+// milliseconds for PTTL and PEXPIRETIME, seconds for TTL, EXPIRETIME and
+// OBJECT IDLETIME.
+func durationReply(name string, d time.Duration) int64 {
+	if d >= 0 && !strings.HasPrefix(name, "p") {
+		return int64(d / time.Second)
+	}
+	return Milliseconds(d)
+}
+
+// Milliseconds is d in milliseconds, as PTTL answers it, keeping Redis's -1
+// (the key has no TTL) and -2 (there is no such key) as they are: go-redis
+// stores those two replies as -1 ns and -2 ns.
+func Milliseconds(d time.Duration) int64 {
+	if d < 0 {
+		return int64(d)
+	}
+	return d.Milliseconds()
+}
+
+// shorten cuts s to at most shownLength bytes plus an ellipsis, at the start
+// of a UTF-8 sequence so that no character is cut in half.
+func shorten(s string) string {
+	if len(s) <= shownLength {
+		return s
+	}
+	cut := shownLength
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
+}
+
+// quoteArg quotes an argument the way redis-cli would need it typed: in
+// double quotes with Go's escapes (redis-cli reads \n, \t, \" and \xff
+// alike) when it is empty or holds a space, a quote, a backslash, a control
+// character or bytes that are not UTF-8.
+func quoteArg(s string) string {
+	if s == "" || strings.ContainsFunc(s, needsQuotes) || !utf8.ValidString(s) {
+		return strconv.Quote(s)
+	}
+	return s
+}
+
+func needsQuotes(r rune) bool {
+	return r == ' ' || r == '"' || r == '\'' || r == '\\' || unicode.IsControl(r)
+}

@@ -1,0 +1,65 @@
+package sessionstore
+
+import "regexp"
+
+// Keys is the one key scheme of the app: every Redis key it writes is
+// derived here from the session key prefix.
+//
+// A session lives under Prefix+ID, exactly as redisstore (and the tutorial's
+// connect-redis) writes it, so `SCAN MATCH <prefix>*` lists the sessions and
+// nothing else: a learner's scan shows what the tutorial's Redis viewer
+// shows. The app's own bookkeeping (a change's lock, the report a POST leaves
+// for the page after its redirect, the fixation lab's throw-away sessions)
+// goes under a kind word in front of the session key, so it never mixes
+// into that scan. A Redis ACL therefore needs the few patterns ACLPatterns
+// lists, not one.
+type Keys struct {
+	// Prefix is put before the session ID (SESSION_KEY_PREFIX).
+	Prefix string
+}
+
+// Session is the key a session is stored under.
+func (k Keys) Session(id string) string { return k.Prefix + id }
+
+// Lock is the key of session id's change lock.
+func (k Keys) Lock(id string) string { return "lock:" + k.Session(id) }
+
+// Flash is the key holding what the last change of session id did, for the
+// page its redirect leads to.
+func (k Keys) Flash(id string) string { return "flash:" + k.Session(id) }
+
+// Pattern is the SCAN MATCH pattern of every session key.
+func (k Keys) Pattern() string { return k.Prefix + "*" }
+
+// Lab is the key scheme of the fixation lab's throw-away sessions: no
+// session key starts with it, and the lab deletes what it wrote.
+func (k Keys) Lab() Keys { return Keys{Prefix: "fixation-lab:" + k.Prefix} }
+
+// ID returns the session ID that key holds, and false when key is not a
+// session key of this scheme (a lock or flash key, a key of another app
+// that shares the prefix, anything not shaped like an ID this app issues).
+func (k Keys) ID(key string) (string, bool) {
+	if len(key) < len(k.Prefix) || key[:len(k.Prefix)] != k.Prefix {
+		return "", false
+	}
+	id := key[len(k.Prefix):]
+	return id, ValidID(id)
+}
+
+// ACLPatterns are the Redis ACL key patterns (~pattern) that cover every key
+// the app reads or writes, the lab's included.
+func (k Keys) ACLPatterns() []string {
+	lab := k.Lab()
+	return []string{
+		k.Pattern(), "lock:" + k.Pattern(), "flash:" + k.Pattern(),
+		lab.Pattern(), "lock:" + lab.Pattern(), "flash:" + lab.Pattern(),
+	}
+}
+
+// Session IDs are 32 random bytes in unpadded base64url: 256 bits, and only
+// characters that need no quoting in a cookie, a Redis key or a shell.
+var idPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{43}$`)
+
+// ValidID reports whether id has the shape of an ID this app issues. Any
+// other cookie value ("*", "..", 8 KiB of junk) is never sent to Redis.
+func ValidID(id string) bool { return idPattern.MatchString(id) }

@@ -1,0 +1,62 @@
+package sessionstore
+
+import (
+	"path"
+	"testing"
+)
+
+func TestKeys(t *testing.T) {
+	k := Keys{Prefix: "dev.blog:"}
+	id := "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+	for _, tc := range []struct{ got, want string }{
+		{k.Session(id), "dev.blog:" + id},
+		{k.Lock(id), "lock:dev.blog:" + id},
+		{k.Flash(id), "flash:dev.blog:" + id},
+		{k.Pattern(), "dev.blog:*"},
+		{k.Lab().Session(id), "fixation-lab:dev.blog:" + id},
+	} {
+		if tc.got != tc.want {
+			t.Errorf("got %q, want %q", tc.got, tc.want)
+		}
+	}
+	for key, want := range map[string]bool{
+		k.Session(id):               true,
+		k.Lock(id):                  false,
+		"dev.blog:short":            false,
+		"dev.blog:" + id + "x":      false,
+		"other:" + id:               false,
+		k.Lab().Session(id):         false,
+		"dev.blog:" + id[:42] + "*": false,
+	} {
+		if got, ok := k.ID(key); ok != want || (ok && got != id) {
+			t.Errorf("ID(%q) = %q, %v; want ok=%v", key, got, ok, want)
+		}
+	}
+}
+
+// Every key the scheme derives falls under one of its ACL patterns, and the
+// session pattern alone matches no bookkeeping key.
+func TestACLPatternsCoverEveryKey(t *testing.T) {
+	for _, prefix := range []string{"dev.blog:", "dev.blog", ""} {
+		k := Keys{Prefix: prefix}
+		id := "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+		for _, key := range []string{k.Session(id), k.Lock(id), k.Flash(id), k.Lab().Session(id), k.Lab().Lock(id), k.Lab().Flash(id)} {
+			covered := false
+			for _, p := range k.ACLPatterns() {
+				if ok, _ := path.Match(p, key); ok {
+					covered = true
+				}
+			}
+			if !covered {
+				t.Errorf("prefix %q: %s is under no ACL pattern %v", prefix, key, k.ACLPatterns())
+			}
+		}
+		if prefix != "" {
+			for _, key := range []string{k.Lock(id), k.Flash(id), k.Lab().Session(id)} {
+				if ok, _ := path.Match(k.Pattern(), key); ok {
+					t.Errorf("prefix %q: the session scan would list %s", prefix, key)
+				}
+			}
+		}
+	}
+}

@@ -1,0 +1,370 @@
+// Package sessionstore keeps gorilla/sessions sessions in Redis through the
+// stock redisstore, and fixes what that store gets wrong for a session a
+// stranger can reach from the internet:
+//
+//   - redisstore's New adopts whatever ID the cookie carries, even one Redis
+//     does not hold, and Save then writes a key under it (session fixation).
+//     Here a session is loaded only when Redis holds its key; otherwise the
+//     visitor gets a fresh ID that this store generated.
+//   - A read renews the TTL with GETEX and never writes the values back, so
+//     a page load cannot overwrite a change made at the same time.
+//   - Every change runs load-change-save under a per-session lock in Redis,
+//     so concurrent changes (also from other app instances) are never lost.
+//
+// The store knows HTTP only as far as cookies go: it reads the session ID
+// from a request and sets the cookie on a response. It knows nothing of a
+// web framework or of status codes; its errors say what happened
+// (ErrNotFound, ErrBusy, ErrUnavailable, ErrUnreadable) and the caller
+// decides what a visitor is told.
+package sessionstore
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/gorilla/sessions"
+	"github.com/rbcervilla/redisstore/v9"
+	"github.com/redis/go-redis/v9"
+)
+
+// Options configure a Store.
+type Options struct {
+	// CookieName is the name of the session cookie (the tutorial's "key").
+	CookieName string
+	// Keys derives the Redis keys from the session key prefix.
+	Keys Keys
+	// MaxAge is the session lifetime in seconds: both the Redis TTL and the
+	// cookie's Max-Age, renewed together.
+	MaxAge int
+	// Secure sends the cookie over HTTPS only (production).
+	Secure bool
+	// Encoding is how values are stored: "json" (the default, readable in
+	// redis-cli) or "gob" (the stock redisstore's encoding).
+	Encoding string
+	// LockTTL is how long a change's lock lives if its holder dies; it must
+	// outlive the longest request, so that a holder's request has always
+	// ended before its lock can expire under it. Default 3 s.
+	LockTTL time.Duration
+	// OnCreate fills the values of a session Open creates.
+	OnCreate func(*sessions.Session)
+}
+
+// DefaultLockTTL is the LockTTL of Options that set none.
+const DefaultLockTTL = 3 * time.Second
+
+// Store is the hardened session store. It is safe for concurrent use.
+type Store struct {
+	rdb        redis.UniversalClient
+	stock      *redisstore.RedisStore
+	serializer redisstore.SessionSerializer
+	opts       Options
+	cookie     sessions.Options
+}
+
+// cookieOptions is the one place that decides the session cookie's
+// attributes.
+func cookieOptions(o Options) sessions.Options {
+	return sessions.Options{
+		Path:   "/",      // every page of the app sees the session
+		MaxAge: o.MaxAge, // equal to the Redis TTL; both are renewed together
+		// Page scripts cannot read the ID, so an injected script cannot
+		// steal it. (express-session's cookie is HttpOnly by default too.)
+		HttpOnly: true,
+		// Not sent with cross-site POSTs: a second defence behind the CSRF
+		// token, while a link from another site still opens the session.
+		SameSite: http.SameSiteLaxMode,
+		// HTTPS only in production; plain http://localhost would drop it.
+		Secure: o.Secure,
+	}
+}
+
+// NewStock returns the stock redisstore set up as Store uses it underneath:
+// the same cookie, keys, IDs and serializer, none of Store's fixes. The
+// fixation lab and the benchmarks use it to show the difference.
+func NewStock(rdb redis.UniversalClient, o Options) *redisstore.RedisStore {
+	// NewRedisStore pings Redis and reports an error when it is down; the
+	// store works once Redis is back, so the error is not fatal here. The
+	// ping runs without a caller's context so no request log records it.
+	stock, _ := redisstore.NewRedisStore(context.Background(), rdb)
+	stock.Options(cookieOptions(o))
+	stock.KeyPrefix(o.Keys.Prefix)
+	stock.KeyGen(NewID)
+	stock.Serializer(newSerializer(o.Encoding))
+	return stock
+}
+
+// New returns a Store on rdb.
+func New(rdb redis.UniversalClient, o Options) *Store {
+	if o.Encoding != "gob" {
+		o.Encoding = "json"
+	}
+	if o.LockTTL <= 0 {
+		o.LockTTL = DefaultLockTTL
+	}
+	return &Store{
+		rdb:        rdb,
+		stock:      NewStock(rdb, o),
+		serializer: newSerializer(o.Encoding),
+		opts:       o,
+		cookie:     cookieOptions(o),
+	}
+}
+
+// NewID returns a fresh session ID: 32 random bytes in unpadded base64url.
+func NewID() (string, error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	return base64.RawURLEncoding.EncodeToString(b), nil
+}
+
+// Keys is the store's key scheme.
+func (s *Store) Keys() Keys { return s.opts.Keys }
+
+// CookieName is the name of the session cookie.
+func (s *Store) CookieName() string { return s.opts.CookieName }
+
+// Cookie returns the attributes every session cookie is set with.
+func (s *Store) Cookie() sessions.Options { return s.cookie }
+
+// Encoding is "json" or "gob".
+func (s *Store) Encoding() string { return s.opts.Encoding }
+
+// CookieID returns the session ID r's cookie carries, or "" when there is
+// none or it is not an ID this store could have issued.
+func (s *Store) CookieID(r *http.Request) string {
+	c, err := r.Cookie(s.opts.CookieName)
+	if err != nil || !ValidID(c.Value) {
+		return ""
+	}
+	return c.Value
+}
+
+// Entry is what Redis holds under one session key.
+type Entry struct {
+	Key string
+	Raw []byte        // nil when Redis holds no such key
+	TTL time.Duration // Redis's PTTL: -2 for no key, -1 for no expiry
+}
+
+// Visit is the session a page load works with.
+type Visit struct {
+	Session *sessions.Session
+	Entry   Entry
+	IsNew   bool   // this request created the session
+	Flash   []byte // what the previous change left for this page, if anything
+}
+
+// Open returns the visitor's live session with both clocks renewed, or
+// else creates a session (filled by Options.OnCreate). Either way it sets
+// the cookie on w.
+func (s *Store) Open(w http.ResponseWriter, r *http.Request) (*Visit, error) {
+	if id := s.CookieID(r); id != "" {
+		v, err := s.load(r.Context(), id)
+		if err != nil {
+			return nil, err
+		}
+		if v != nil {
+			// Rolling expiry: GETEX renewed the TTL; the cookie is renewed here.
+			http.SetCookie(w, sessions.NewCookie(s.opts.CookieName, id, &s.cookie))
+			return v, nil
+		}
+	}
+	return s.Create(w, r)
+}
+
+// Create saves a new session under a fresh ID, sets its cookie on w and
+// reads back what Redis now holds.
+func (s *Store) Create(w http.ResponseWriter, r *http.Request) (*Visit, error) {
+	sess := s.blank()
+	if s.opts.OnCreate != nil {
+		s.opts.OnCreate(sess)
+	}
+	if err := s.save(w, r, sess); err != nil {
+		return nil, err
+	}
+	entry, err := s.Inspect(r.Context(), sess.ID)
+	if err != nil {
+		return nil, err
+	}
+	return &Visit{Session: sess, Entry: entry, IsNew: true}, nil
+}
+
+// blank returns a session with no ID: the stock store's Save generates one.
+func (s *Store) blank() *sessions.Session {
+	sess := sessions.NewSession(s.stock, s.opts.CookieName)
+	opts := s.cookie
+	sess.Options = &opts
+	sess.IsNew = true
+	return sess
+}
+
+// load reads session id, renewing its TTL in the same command (GETEX), and
+// takes the flash of the previous change, all in one round trip. It returns
+// nil when Redis holds no such key, or bytes the serializer cannot read:
+// such a session is treated like a missing one, and its key is left to
+// expire.
+func (s *Store) load(ctx context.Context, id string) (*Visit, error) {
+	entry := Entry{Key: s.opts.Keys.Session(id)}
+	var get, flash *redis.StringCmd
+	var ttl *redis.DurationCmd
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		get = p.GetEx(ctx, entry.Key, time.Duration(s.opts.MaxAge)*time.Second)
+		ttl = p.PTTL(ctx, entry.Key)
+		flash = p.GetDel(ctx, s.opts.Keys.Flash(id))
+		return nil
+	})
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return nil, unavailable(err)
+	}
+	raw, err := get.Bytes()
+	if err != nil { // redis.Nil: no such session
+		return nil, nil
+	}
+	sess, err := s.decode(id, raw)
+	if err != nil {
+		return nil, nil
+	}
+	entry.Raw, entry.TTL = raw, ttl.Val()
+	taken, _ := flash.Bytes()
+	return &Visit{Session: sess, Entry: entry, Flash: taken}, nil
+}
+
+// read returns session id as Redis holds it, without renewing it: a change
+// that fails must leave the TTL alone too, and one that succeeds renews it
+// when it saves.
+func (s *Store) read(ctx context.Context, id string) (*sessions.Session, error) {
+	raw, err := s.rdb.Get(ctx, s.opts.Keys.Session(id)).Bytes()
+	switch {
+	case errors.Is(err, redis.Nil):
+		return nil, ErrNotFound
+	case err != nil:
+		return nil, unavailable(err)
+	}
+	return s.decode(id, raw)
+}
+
+// decode turns stored bytes into session id; its error wraps ErrUnreadable.
+func (s *Store) decode(id string, raw []byte) (*sessions.Session, error) {
+	sess := s.blank()
+	sess.ID, sess.IsNew = id, false
+	if err := s.serializer.Deserialize(raw, sess); err != nil {
+		return nil, err
+	}
+	return sess, nil
+}
+
+// Inspect reads what Redis holds under session id, without renewing it.
+func (s *Store) Inspect(ctx context.Context, id string) (Entry, error) {
+	entry := Entry{Key: s.opts.Keys.Session(id)}
+	var get *redis.StringCmd
+	var ttl *redis.DurationCmd
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		get = p.Get(ctx, entry.Key)
+		ttl = p.PTTL(ctx, entry.Key)
+		return nil
+	})
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return entry, unavailable(err)
+	}
+	entry.Raw, _ = get.Bytes()
+	entry.TTL = ttl.Val()
+	return entry, nil
+}
+
+// Exists reports whether Redis holds session id, without renewing it.
+func (s *Store) Exists(ctx context.Context, id string) (bool, error) {
+	n, err := s.rdb.Exists(ctx, s.opts.Keys.Session(id)).Result()
+	if err != nil {
+		return false, unavailable(err)
+	}
+	return n == 1, nil
+}
+
+// Ping reports whether Redis answers.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.rdb.Ping(ctx).Err(); err != nil {
+		return unavailable(err)
+	}
+	return nil
+}
+
+// Change runs edit on the freshest copy of session id while holding its
+// lock, then saves it, renewing the TTL and the cookie on w. When edit
+// fails nothing is saved and its error is returned as it is.
+func (s *Store) Change(w http.ResponseWriter, r *http.Request, id string, edit func(*sessions.Session) error) (*sessions.Session, error) {
+	var sess *sessions.Session
+	err := s.withLock(r.Context(), id, func(ctx context.Context) error {
+		var err error
+		if sess, err = s.read(ctx, id); err != nil {
+			return err
+		}
+		if err := edit(sess); err != nil {
+			return err
+		}
+		return s.save(w, r, sess)
+	})
+	return sess, err
+}
+
+// Rotate moves the values of session id to a new ID, sets the new cookie on
+// w and deletes the old key: a visitor whose ID leaked keeps their data,
+// and the leaked ID stops working.
+func (s *Store) Rotate(w http.ResponseWriter, r *http.Request, id string) (*sessions.Session, error) {
+	fresh := s.blank()
+	err := s.withLock(r.Context(), id, func(ctx context.Context) error {
+		old, err := s.read(ctx, id)
+		if err != nil {
+			return err
+		}
+		fresh.Values = old.Values
+		if err := s.save(w, r, fresh); err != nil {
+			return err
+		}
+		if err := s.rdb.Del(ctx, s.opts.Keys.Session(id)).Err(); err != nil {
+			// Undo, so that a failed rotation leaves only the old session.
+			s.rdb.Del(context.WithoutCancel(ctx), s.opts.Keys.Session(fresh.ID))
+			return unavailable(err)
+		}
+		return nil
+	})
+	return fresh, err
+}
+
+// Destroy deletes session id from Redis and expires the cookie on w in the
+// same response. The stock store does both when Save sees a negative
+// MaxAge.
+func (s *Store) Destroy(w http.ResponseWriter, r *http.Request, id string) error {
+	return s.withLock(r.Context(), id, func(context.Context) error {
+		sess := s.blank()
+		sess.ID = id
+		sess.Options.MaxAge = -1
+		return s.save(w, r, sess)
+	})
+}
+
+// SetFlash stores b for the next page load of session id, which takes it
+// (GETDEL) in the round trip that loads the session.
+func (s *Store) SetFlash(ctx context.Context, id string, b []byte, ttl time.Duration) error {
+	if err := s.rdb.Set(ctx, s.opts.Keys.Flash(id), b, ttl).Err(); err != nil {
+		return unavailable(err)
+	}
+	return nil
+}
+
+// save writes sess through the stock store, which also sets the cookie.
+func (s *Store) save(w http.ResponseWriter, r *http.Request, sess *sessions.Session) error {
+	err := s.stock.Save(r, w, sess)
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, ErrUnreadable): // the serializer refused the values
+		return err
+	}
+	return unavailable(err)
+}

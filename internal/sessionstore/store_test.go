@@ -1,0 +1,302 @@
+package sessionstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	"redis-session-demo/internal/redistest"
+
+	"github.com/gorilla/sessions"
+	"github.com/redis/go-redis/v9"
+)
+
+// testStore is a Store on the test Redis (TEST_REDIS_URL or the embedded
+// server) under a key prefix of the test's own, whose keys are deleted
+// when the test ends.
+func testStore(t *testing.T, edit ...func(*Options)) (*Store, redis.UniversalClient) {
+	t.Helper()
+	rdb := redistest.Connect(t).Client
+	o := Options{
+		CookieName: "web.engineer",
+		Keys:       Keys{Prefix: redistest.Prefix(t)},
+		MaxAge:     120,
+		OnCreate:   func(s *sessions.Session) { s.Values["value"] = 0.5 },
+	}
+	for _, e := range edit {
+		e(&o)
+	}
+	t.Cleanup(func() { redistest.DeleteKeys(t, rdb, o.Keys.ACLPatterns()...) })
+	return New(rdb, o), rdb
+}
+
+// request is a GET / carrying cookie name=value when value is not empty.
+func request(name, value string) *http.Request {
+	r := httptest.NewRequest(http.MethodGet, "/", nil)
+	if value != "" {
+		r.AddCookie(&http.Cookie{Name: name, Value: value})
+	}
+	return r
+}
+
+// setCookie is the cookie of that name a response set, or nil.
+func setCookie(w *httptest.ResponseRecorder, name string) *http.Cookie {
+	for _, c := range w.Result().Cookies() {
+		if c.Name == name {
+			return c
+		}
+	}
+	return nil
+}
+
+func exists(t *testing.T, rdb redis.UniversalClient, key string) bool {
+	t.Helper()
+	n, err := rdb.Exists(context.Background(), key).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n == 1
+}
+
+// open is Open of a request with the given session cookie.
+func open(t *testing.T, s *Store, id string) (*Visit, *httptest.ResponseRecorder) {
+	t.Helper()
+	w := httptest.NewRecorder()
+	v, err := s.Open(w, request(s.CookieName(), id))
+	if err != nil {
+		t.Fatalf("Open(%q): %v", id, err)
+	}
+	return v, w
+}
+
+func TestOpenNeverAdoptsAnIDRedisDoesNotHold(t *testing.T) {
+	s, rdb := testStore(t)
+	forged, _ := NewID()
+	for _, cookie := range []string{"", forged, "*", "../x", "short"} {
+		v, w := open(t, s, cookie)
+		c := setCookie(w, s.CookieName())
+		if !v.IsNew || v.Session.ID == cookie || !ValidID(v.Session.ID) || c == nil || c.Value != v.Session.ID {
+			t.Errorf("cookie %q: session %q new=%v, Set-Cookie %v", cookie, v.Session.ID, v.IsNew, c)
+		}
+		if !exists(t, rdb, s.Keys().Session(v.Session.ID)) {
+			t.Errorf("cookie %q: the new session is not in Redis", cookie)
+		}
+	}
+	if exists(t, rdb, s.Keys().Session(forged)) {
+		t.Error("a key was written under the forged ID")
+	}
+}
+
+func TestOpenRenewsWithoutWritingBack(t *testing.T) {
+	s, rdb := testStore(t)
+	first, _ := open(t, s, "")
+	ctx := context.Background()
+	key := s.Keys().Session(first.Session.ID)
+	// Change the stored bytes behind the store's back and shorten the TTL:
+	// a load must renew the TTL and show the new bytes, never rewrite them.
+	if err := rdb.Set(ctx, key, `{"value":7}`, 10*time.Second).Err(); err != nil {
+		t.Fatal(err)
+	}
+	again, w := open(t, s, first.Session.ID)
+	if again.IsNew || again.Session.Values["value"] != int64(7) || string(again.Entry.Raw) != `{"value":7}` {
+		t.Errorf("loaded %+v, want the stored {\"value\":7}", again)
+	}
+	if ttl := rdb.PTTL(ctx, key).Val(); ttl < 110*time.Second {
+		t.Errorf("TTL %v after a load, want renewed to about 120 s", ttl)
+	}
+	if c := setCookie(w, s.CookieName()); c == nil || c.MaxAge != 120 {
+		t.Errorf("the cookie was not renewed: %v", c)
+	}
+}
+
+func TestConcurrentChangesAreNotLost(t *testing.T) {
+	s, rdb := testStore(t)
+	v, _ := open(t, s, "")
+	id := v.Session.ID
+	const writers = 30
+	var wg sync.WaitGroup
+	errs := make(chan error, writers)
+	for i := range writers {
+		wg.Go(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			r := request(s.CookieName(), id).WithContext(ctx)
+			_, err := s.Change(httptest.NewRecorder(), r, id, func(sess *sessions.Session) error {
+				sess.Values[fmt.Sprintf("var%02d", i)] = int64(i)
+				return nil
+			})
+			errs <- err
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Error(err)
+		}
+	}
+	after, _ := open(t, s, id)
+	for i := range writers {
+		if name := fmt.Sprintf("var%02d", i); after.Session.Values[name] != int64(i) {
+			t.Errorf("%s lost: %d values stored", name, len(after.Session.Values))
+		}
+	}
+	if exists(t, rdb, s.Keys().Lock(id)) {
+		t.Error("a lock was left behind")
+	}
+}
+
+func TestChangeThatFailsSavesNothing(t *testing.T) {
+	s, rdb := testStore(t)
+	v, _ := open(t, s, "")
+	key := s.Keys().Session(v.Session.ID)
+	before := rdb.Get(context.Background(), key).Val()
+	refused := errors.New("refused")
+	w := httptest.NewRecorder()
+	_, err := s.Change(w, request(s.CookieName(), v.Session.ID), v.Session.ID, func(sess *sessions.Session) error {
+		sess.Values["value"] = "changed"
+		return refused
+	})
+	if !errors.Is(err, refused) {
+		t.Errorf("Change returned %v, want the edit's error", err)
+	}
+	if got := rdb.Get(context.Background(), key).Val(); got != before || setCookie(w, s.CookieName()) != nil {
+		t.Errorf("a refused change stored %q (was %q) or set a cookie", got, before)
+	}
+}
+
+func TestRotateMovesValuesToANewID(t *testing.T) {
+	s, rdb := testStore(t)
+	v, _ := open(t, s, "")
+	old := v.Session.ID
+	w := httptest.NewRecorder()
+	fresh, err := s.Rotate(w, request(s.CookieName(), old), old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fresh.ID == old || !ValidID(fresh.ID) || fresh.Values["value"] != 0.5 {
+		t.Errorf("rotated to %q with %v", fresh.ID, fresh.Values)
+	}
+	if c := setCookie(w, s.CookieName()); c == nil || c.Value != fresh.ID {
+		t.Errorf("Set-Cookie %v, want the new ID", c)
+	}
+	if exists(t, rdb, s.Keys().Session(old)) || !exists(t, rdb, s.Keys().Session(fresh.ID)) {
+		t.Error("after rotation the old key must be gone and the new one stored")
+	}
+	if _, err := s.Rotate(httptest.NewRecorder(), request(s.CookieName(), old), old); !errors.Is(err, ErrNotFound) {
+		t.Errorf("rotating the old ID again: %v, want ErrNotFound", err)
+	}
+}
+
+func TestDestroyDeletesKeyAndCookie(t *testing.T) {
+	s, rdb := testStore(t)
+	v, _ := open(t, s, "")
+	id := v.Session.ID
+	w := httptest.NewRecorder()
+	if err := s.Destroy(w, request(s.CookieName(), id), id); err != nil {
+		t.Fatal(err)
+	}
+	if exists(t, rdb, s.Keys().Session(id)) {
+		t.Error("the key outlived Destroy")
+	}
+	if c := setCookie(w, s.CookieName()); c == nil || c.MaxAge >= 0 || c.Value != "" {
+		t.Errorf("Set-Cookie %v, want the cookie expired", c)
+	}
+	_, err := s.Change(httptest.NewRecorder(), request(s.CookieName(), id), id, func(*sessions.Session) error { return nil })
+	if !errors.Is(err, ErrNotFound) {
+		t.Errorf("a change after Destroy: %v, want ErrNotFound", err)
+	}
+}
+
+func TestErrorsSayWhatHappened(t *testing.T) {
+	s, rdb := testStore(t)
+	v, _ := open(t, s, "")
+	id := v.Session.ID
+	noop := func(*sessions.Session) error { return nil }
+
+	// Another change holds the lock for longer than the caller waits.
+	rdb.Set(context.Background(), s.Keys().Lock(id), "someone else", time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	_, err := s.Change(httptest.NewRecorder(), request(s.CookieName(), id).WithContext(ctx), id, noop)
+	if !errors.Is(err, ErrBusy) {
+		t.Errorf("held lock: %v, want ErrBusy", err)
+	}
+	rdb.Del(context.Background(), s.Keys().Lock(id))
+
+	// Bytes the serializer cannot read: a change is refused, a load starts
+	// a fresh session and leaves the key alone.
+	key := s.Keys().Session(id)
+	for _, raw := range []string{"\x0e\xff not json", `{"value":1e400}`, `[1,2]`} {
+		rdb.Set(context.Background(), key, raw, time.Minute)
+		if _, err := s.Change(httptest.NewRecorder(), request(s.CookieName(), id), id, noop); !errors.Is(err, ErrUnreadable) {
+			t.Errorf("%q: change %v, want ErrUnreadable", raw, err)
+		}
+		if again, _ := open(t, s, id); !again.IsNew || again.Session.ID == id {
+			t.Errorf("%q: an unreadable session was adopted", raw)
+		}
+		if got := rdb.Get(context.Background(), key).Val(); got != raw {
+			t.Errorf("%q: the unreadable key became %q", raw, got)
+		}
+	}
+
+	// Redis does not answer at all.
+	down := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", MaxRetries: -1, DialTimeout: 200 * time.Millisecond})
+	t.Cleanup(func() { down.Close() })
+	gone := New(down, s.opts)
+	if _, err := gone.Open(httptest.NewRecorder(), request(s.CookieName(), id)); !errors.Is(err, ErrUnavailable) {
+		t.Errorf("Redis down: Open %v, want ErrUnavailable", err)
+	}
+	if _, err := gone.Change(httptest.NewRecorder(), request(s.CookieName(), id), id, noop); !errors.Is(err, ErrUnavailable) {
+		t.Errorf("Redis down: Change %v, want ErrUnavailable", err)
+	}
+	if err := gone.Ping(context.Background()); !errors.Is(err, ErrUnavailable) {
+		t.Errorf("Redis down: Ping %v, want ErrUnavailable", err)
+	}
+}
+
+func TestOpenTakesTheFlashOnce(t *testing.T) {
+	s, _ := testStore(t)
+	v, _ := open(t, s, "")
+	if err := s.SetFlash(context.Background(), v.Session.ID, []byte("did it"), time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if again, _ := open(t, s, v.Session.ID); string(again.Flash) != "did it" {
+		t.Errorf("flash %q, want the one stored", again.Flash)
+	}
+	if third, _ := open(t, s, v.Session.ID); third.Flash != nil {
+		t.Errorf("the flash was shown twice: %q", third.Flash)
+	}
+}
+
+func TestListCountsOnlySessions(t *testing.T) {
+	s, rdb := testStore(t)
+	var ids []string
+	for range 3 {
+		v, _ := open(t, s, "")
+		ids = append(ids, v.Session.ID)
+	}
+	ctx := context.Background()
+	s.SetFlash(ctx, ids[0], []byte("x"), time.Minute)           // bookkeeping, outside the pattern
+	rdb.Set(ctx, s.Keys().Prefix+"other-app", "x", time.Minute) // not an ID of this store
+	foreignID, _ := NewID()
+	rdb.HSet(ctx, s.Keys().Session(foreignID), "f", "v") // ID-shaped, but a hash
+	rdb.Expire(ctx, s.Keys().Session(foreignID), time.Minute)
+	rows, total, err := s.List(ctx, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if total != 3 || len(rows) != 2 {
+		t.Errorf("listed %d of %d, want 2 of 3", len(rows), total)
+	}
+	for _, r := range rows {
+		if !ValidID(r.ID) || r.Bytes == 0 || r.TTL <= 0 {
+			t.Errorf("row %+v", r)
+		}
+	}
+}
