@@ -7,6 +7,7 @@ import (
 	"fmt"
 	mathrand "math/rand/v2"
 	"net"
+	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -48,6 +49,16 @@ type Config struct {
 	// Production turns on Secure cookies and requires a real secret
 	// (APP_ENV=production).
 	Production bool
+	// PublicHosts are the host names (with port, if any) the app is reached
+	// at from outside, taken from PUBLIC_URL (comma-separated origins such
+	// as https://demo.example.com). In production the HTTP→HTTPS redirect
+	// goes to the first unless the request's Host is one of them. Empty:
+	// the redirect goes to the request's Host.
+	PublicHosts []string
+	// NewSessionsPerMinute limits how many new sessions one client address
+	// may create per minute, across all instances (RATE_LIMIT_NEW_SESSIONS);
+	// 0 turns the limit off.
+	NewSessionsPerMinute int
 }
 
 // Defaults, taken from the tutorial this app re-creates.
@@ -60,6 +71,8 @@ const (
 	// DefaultTrustedProxies are loopback and the private ranges, where a
 	// platform's router (Heroku, Render, Fly.io, Railway) connects from.
 	DefaultTrustedProxies = "127.0.0.0/8,::1/128,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fc00::/7"
+	// DefaultNewSessionsPerMinute is RATE_LIMIT_NEW_SESSIONS's default.
+	DefaultNewSessionsPerMinute = 120
 )
 
 var (
@@ -79,6 +92,9 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		CookieName: DefaultCookieName,
 		KeyPrefix:  DefaultKeyPrefix,
 		Serializer: "json",
+		// A classroom behind one NAT opens a few sessions per learner; a
+		// bot filling Redis opens hundreds a second.
+		NewSessionsPerMinute: DefaultNewSessionsPerMinute,
 	}
 	var problems []error
 	bad := func(format string, args ...any) { problems = append(problems, fmt.Errorf(format, args...)) }
@@ -145,6 +161,24 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		cfg.Redis.TLSSkipVerify = true
 	default:
 		bad("REDIS_TLS_SKIP_VERIFY=%q: want true or false", v)
+	}
+	if v := getenv("RATE_LIMIT_NEW_SESSIONS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 || n > 1_000_000 {
+			bad("RATE_LIMIT_NEW_SESSIONS=%q: want new sessions per minute per client, 0 (off) to 1000000", v)
+		}
+		cfg.NewSessionsPerMinute = n
+	}
+	for _, origin := range strings.Split(getenv("PUBLIC_URL"), ",") {
+		if origin = strings.TrimSpace(origin); origin == "" {
+			continue
+		}
+		u, err := url.Parse(origin)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || (u.Path != "" && u.Path != "/") {
+			bad("PUBLIC_URL: %q is not an origin such as https://demo.example.com", origin)
+			continue
+		}
+		cfg.PublicHosts = append(cfg.PublicHosts, strings.ToLower(u.Host))
 	}
 	proxies := getenv("TRUSTED_PROXIES")
 	if proxies == "" {

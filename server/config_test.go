@@ -11,7 +11,8 @@ func TestConfigDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	if cfg.Port != 8080 || cfg.MaxAge != 120 || cfg.CookieName != "web.engineer" || cfg.KeyPrefix != "dev.blog:" ||
-		cfg.Serializer != "json" || cfg.Production || cfg.Redis.URL != "" || cfg.Redis.Mode != "standalone" || len(cfg.TrustedProxies) != 6 {
+		cfg.Serializer != "json" || cfg.Production || cfg.Redis.URL != "" || cfg.Redis.Mode != "standalone" || len(cfg.TrustedProxies) != 6 ||
+		cfg.NewSessionsPerMinute != 120 || len(cfg.PublicHosts) != 0 {
 		t.Errorf("defaults: %+v", cfg)
 	}
 	if !cfg.SecretGenerated || len(cfg.Secret) < MinSecretBytes {
@@ -58,6 +59,15 @@ func TestConfigFromEnv(t *testing.T) {
 		}, []string{"PORT=", "SESSION_MAX_AGE=", "SESSION_COOKIE_NAME=", "SESSION_KEY_PREFIX=", "SESSION_SERIALIZER=", "APP_ENV=", "REDIS_URL",
 			"REDIS_MODE=", "REDIS_TLS_SKIP_VERIFY=", "TRUSTED_PROXIES"}, nil},
 		{"port too large", map[string]string{"PORT": "65536"}, []string{"PORT="}, nil},
+		{"rate limit off", map[string]string{"RATE_LIMIT_NEW_SESSIONS": "0"}, nil, func(c Config) bool { return c.NewSessionsPerMinute == 0 }},
+		{"rate limit", map[string]string{"RATE_LIMIT_NEW_SESSIONS": "30"}, nil, func(c Config) bool { return c.NewSessionsPerMinute == 30 }},
+		{"bad rate limit", map[string]string{"RATE_LIMIT_NEW_SESSIONS": "-1"}, []string{"RATE_LIMIT_NEW_SESSIONS="}, nil},
+		{"public URLs", map[string]string{"PUBLIC_URL": "https://Demo.example.com, https://www.example.com:8443/"}, nil,
+			func(c Config) bool {
+				return len(c.PublicHosts) == 2 && c.PublicHosts[0] == "demo.example.com" && c.PublicHosts[1] == "www.example.com:8443"
+			}},
+		{"public URL with a path", map[string]string{"PUBLIC_URL": "https://demo.example.com/app"}, []string{"PUBLIC_URL"}, nil},
+		{"public URL without a scheme", map[string]string{"PUBLIC_URL": "demo.example.com"}, []string{"PUBLIC_URL"}, nil},
 		{"max age not a number", map[string]string{"SESSION_MAX_AGE": "2m"}, []string{"SESSION_MAX_AGE="}, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
