@@ -43,7 +43,6 @@ func New(cfg Config, rdb *redisconn.Conn, templates, static fs.FS) (*App, error)
 		echo:     echo.New(),
 		cfg:      cfg,
 		redis:    rdb,
-		sessions: sessionstore.New(rdb.Client, cfg.storeOptions()),
 		keys:     cfg.Keys(),
 		instance: fmt.Sprintf("%s:%d", host, os.Getpid()),
 		version:  buildinfo.Version(),
@@ -63,6 +62,7 @@ func New(cfg Config, rdb *redisconn.Conn, templates, static fs.FS) (*App, error)
 		trust = append(trust, echo.TrustIPRange(network))
 	}
 	e.IPExtractor = echo.ExtractIPFromXFFHeader(trust...)
+	a.sessions = sessionstore.New(rdb.Client, a.storeOptions())
 	a.routes(static)
 	return a, nil
 }

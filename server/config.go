@@ -5,14 +5,11 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	mathrand "math/rand/v2"
 	"net"
 	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
-
-	"github.com/gorilla/sessions"
 
 	"redis-session-demo/internal/redisconn"
 	"redis-session-demo/internal/sessionstore"
@@ -209,22 +206,6 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 
 // Keys is the key scheme of the configured prefix.
 func (c Config) Keys() sessionstore.Keys { return sessionstore.Keys{Prefix: c.KeyPrefix} }
-
-// storeOptions is the session store this configuration asks for.
-func (c Config) storeOptions() sessionstore.Options {
-	return sessionstore.Options{
-		CookieName: c.CookieName,
-		Keys:       c.Keys(),
-		MaxAge:     c.MaxAge,
-		Secure:     c.Production,
-		Encoding:   c.Serializer,
-		// The lock outlives the request deadline, so the holder's request
-		// has always ended (or been cancelled) before its lock can expire.
-		LockTTL: 2 * requestTimeout,
-		// The tutorial's GET / stores Math.random() in a new session.
-		OnCreate: func(s *sessions.Session) { s.Values["value"] = mathrand.Float64() },
-	}
-}
 
 func hasAnyPrefix(s string, prefixes ...string) bool {
 	for _, p := range prefixes {

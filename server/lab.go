@@ -65,7 +65,7 @@ func (a *App) runFixationLab(c echo.Context) error {
 // fixationLab runs the experiment under the lab's key scheme, which no
 // session key starts with, and deletes every key it wrote before returning.
 func (a *App) fixationLab(ctx context.Context) (*labResult, error) {
-	opts := a.cfg.storeOptions()
+	opts := a.storeOptions()
 	opts.Keys = a.keys.Lab()
 	stock := sessionstore.NewStock(a.redis.Client, opts)
 	hardened := sessionstore.New(a.redis.Client, opts)
