@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -69,6 +70,7 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 	if err != nil {
 		return fmt.Errorf("bad configuration:\n%w", err)
 	}
+	slog.SetDefault(newLogger(cfg, stdout))
 	rdb, err := redisconn.Connect(cfg.Redis)
 	if err != nil {
 		return err
@@ -104,6 +106,16 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 		return err
 	}
 	return nil
+}
+
+// newLogger is the app's log, the request log included, on stdout where
+// platforms collect it: text for a person in development, JSON in
+// production, where the platform's log drain parses it.
+func newLogger(cfg server.Config, w io.Writer) *slog.Logger {
+	if cfg.Production {
+		return slog.New(slog.NewJSONHandler(w, nil))
+	}
+	return slog.New(slog.NewTextHandler(w, nil))
 }
 
 // checkLive asks the app on this machine's PORT for its liveness answer. A

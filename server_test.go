@@ -112,6 +112,35 @@ func TestRunUsesRedisURL(t *testing.T) {
 	}
 }
 
+// TestRunLogsRequests: run sets the log that the request log goes to: text
+// for a person in development, JSON in production.
+func TestRunLogsRequests(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		vars map[string]string
+		want string
+	}{
+		{"development", map[string]string{}, `level=INFO msg=request method=GET route=/livez status=200 duration=`},
+		{"production", map[string]string{"APP_ENV": "production", "SESSION_SECRET": strings.Repeat("s", 32)},
+			`"level":"INFO","msg":"request","method":"GET","route":"/livez","status":200,"duration":`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			base, out, stop := startRun(t, tc.vars)
+			resp, err := http.Get(base + "/livez?token=query-secret")
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if err := stop(); err != nil {
+				t.Fatal(err)
+			}
+			if printed := out.String(); !strings.Contains(printed, tc.want) || strings.Contains(printed, "query-secret") {
+				t.Errorf("output lacks %s or holds the query string:\n%s", tc.want, printed)
+			}
+		})
+	}
+}
+
 func TestRunRejectsBadConfiguration(t *testing.T) {
 	err := run(context.Background(), func(k string) string {
 		return map[string]string{"APP_ENV": "production", "PORT": "x", "SESSION_MAX_AGE": "-1"}[k]

@@ -7,9 +7,11 @@ import (
 	"context"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
+	"sync"
 
 	"redis-session-demo/internal/buildinfo"
 	"redis-session-demo/internal/redisconn"
@@ -28,6 +30,12 @@ type App struct {
 	keys     sessionstore.Keys // the one key scheme, the same the store uses
 	instance string            // host:pid, so that two instances can be told apart
 	version  string            // of this build, see buildinfo.Version
+	listing  listingCache      // the last scan /sessions showed
+	log      *slog.Logger      // the request log and the HTTP server's errors
+
+	limits     httpLimits // of the HTTP server, see httpserver.go
+	serverOnce sync.Once
+	server     *http.Server // built by httpServer, from limits
 }
 
 // New builds the app on an open Redis connection. templates holds the page
@@ -46,15 +54,22 @@ func New(cfg Config, rdb *redisconn.Conn, templates, static fs.FS) (*App, error)
 		keys:     cfg.Keys(),
 		instance: fmt.Sprintf("%s:%d", host, os.Getpid()),
 		version:  buildinfo.Version(),
+		log:      slog.Default(),
+		limits:   defaultLimits,
 	}
 	e := a.echo
 	e.HideBanner, e.HidePort = true, true
 	e.Renderer = pages
 	e.HTTPErrorHandler = a.handleError
-	e.Use(limitBody, middleware.Recover(), securityHeaders, a.chooseLanguage, requestDeadline, recordCommands)
+	// The request log comes first, so that it sees every request and the
+	// status the error handler finally gave it. The transport policy comes
+	// right after the security headers, so that its redirect carries them,
+	// and before anything that could answer otherwise (413, a cookie).
+	e.Use(a.logRequests, middleware.Recover(), securityHeaders)
 	if cfg.Production {
-		e.Pre(a.httpsOnly)
+		e.Use(a.httpsOnly)
 	}
+	e.Use(limitBody, a.chooseLanguage, readForm, requestDeadline, recordCommands)
 	// c.RealIP() (in the error log) believes X-Forwarded-For only from the
 	// trusted proxies.
 	trust := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
@@ -71,12 +86,17 @@ func New(cfg Config, rdb *redisconn.Conn, templates, static fs.FS) (*App, error)
 func (a *App) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.echo.ServeHTTP(w, r) }
 
 // Serve accepts connections on l until Shutdown is called; it then returns
-// http.ErrServerClosed.
-func (a *App) Serve(l net.Listener) error {
-	a.echo.Listener = l
-	return a.echo.Start("")
-}
+// http.ErrServerClosed. The server's timeouts and limits are in
+// httpserver.go.
+func (a *App) Serve(l net.Listener) error { return a.httpServer().Serve(l) }
 
 // Shutdown stops accepting connections and waits for the requests in flight,
-// until ctx ends.
-func (a *App) Shutdown(ctx context.Context) error { return a.echo.Shutdown(ctx) }
+// until ctx ends. After it, Serve returns at once.
+func (a *App) Shutdown(ctx context.Context) error { return a.httpServer().Shutdown(ctx) }
+
+// httpServer is the one http.Server of the app, built on first use so that
+// Shutdown before Serve still stops it.
+func (a *App) httpServer() *http.Server {
+	a.serverOnce.Do(func() { a.server = a.newHTTPServer() })
+	return a.server
+}

@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"math"
 	"net/http"
+	"strconv"
+	"time"
 
 	"redis-session-demo/internal/sessionstore"
 
@@ -19,6 +22,8 @@ type appError struct {
 	Code   string
 	Key    string // message key in the catalog, see messages.go
 	Err    error  // the cause, logged for 5xx and never shown
+	// RetryAfter, when set, is sent as the Retry-After header.
+	RetryAfter time.Duration
 }
 
 func (e *appError) Error() string {
@@ -57,6 +62,15 @@ func classify(err error) *appError {
 		return &appError{Status: http.StatusServiceUnavailable, Code: "busy", Key: "error.busy", Err: err}
 	case errors.Is(err, sessionstore.ErrUnreadable):
 		return &appError{Status: http.StatusConflict, Code: "session_unreadable", Key: "error.unreadable", Err: err}
+	case errors.Is(err, sessionstore.ErrRateLimited):
+		e := &appError{Status: http.StatusTooManyRequests, Code: "rate_limited", Key: "error.rate_limited", Err: err}
+		var limit *sessionstore.LimitError
+		if errors.As(err, &limit) {
+			e.RetryAfter = limit.RetryAfter
+		}
+		return e
+	case errors.Is(err, sessionstore.ErrOutcomeUnknown):
+		return &appError{Status: http.StatusServiceUnavailable, Code: "outcome_unknown", Key: "error.outcome_unknown", Err: err}
 	case errors.Is(err, sessionstore.ErrUnavailable):
 		return &appError{Status: http.StatusServiceUnavailable, Code: "redis_unavailable", Key: "error.redis", Err: err}
 	case errors.As(err, &tooBig):
@@ -107,7 +121,10 @@ func (a *App) handleError(err error, c echo.Context) {
 	}
 	h := c.Response().Header()
 	h.Del("Set-Cookie")
-	if e.Status == http.StatusServiceUnavailable {
+	switch {
+	case e.RetryAfter > 0:
+		h.Set("Retry-After", strconv.Itoa(int(math.Ceil(e.RetryAfter.Seconds()))))
+	case e.Status == http.StatusServiceUnavailable:
 		h.Set("Retry-After", "1")
 	}
 	if wantsJSON(c.Request()) {

@@ -1,10 +1,13 @@
 package server
 
 import (
-	"context"
 	"encoding/json"
-	"log/slog"
 	"time"
+
+	"github.com/gorilla/sessions"
+	"github.com/labstack/echo/v4"
+
+	"redis-session-demo/internal/sessionstore"
 )
 
 // flash tells the page after a POST's 303 redirect what that POST changed.
@@ -14,19 +17,45 @@ import (
 type flash struct {
 	Action string `json:"action"`         // value, set, delete, rotate
 	Name   string `json:"name,omitempty"` // the variable concerned
+	// OldKeyLeft says a rotation could not confirm that the old key was
+	// deleted: it may remain until its TTL ends.
+	OldKeyLeft bool `json:"old_key_left,omitempty"`
 	// Exchange is what the POST itself carried and sent to Redis, which the
 	// page after the redirect shows beside its own.
 	Exchange *exchange `json:"exchange,omitempty"`
 }
 
-const flashTTL = time.Minute
+const (
+	flashTTL = time.Minute
+	// maxFlashBytes caps a stored flash whatever the client sent: one POST
+	// must never make Redis hold more than this for it.
+	maxFlashBytes = 4 << 10
+)
 
-// putFlash records f for session id's next page load. It is best effort: a
-// failure here must not fail a change that is already saved.
-func (a *App) putFlash(ctx context.Context, id string, f flash) {
-	b, _ := json.Marshal(f)
-	if err := a.sessions.SetFlash(ctx, id, b, flashTTL); err != nil {
-		slog.Warn("flash not stored", "err", err)
+// report is the store's Report of a change: done, with what the POST
+// carried and sent so far, capped at maxFlashBytes.
+func (a *App) report(c echo.Context, done flash) sessionstore.Report {
+	return sessionstore.Report{TTL: flashTTL, Make: func(_ *sessions.Session, problem error) []byte {
+		done.OldKeyLeft = problem != nil
+		done.Exchange = a.currentExchange(c)
+		return done.encode()
+	}}
+}
+
+// encode is f as JSON within maxFlashBytes: the commands, the only part
+// whose length a request can push, are dropped from the end as needed.
+func (f flash) encode() []byte {
+	for {
+		b, _ := json.Marshal(f)
+		if len(b) <= maxFlashBytes || f.Exchange == nil {
+			return b
+		}
+		if n := len(f.Exchange.Commands); n > 0 {
+			f.Exchange.Commands = f.Exchange.Commands[:n-1]
+			f.Exchange.Truncated = true
+		} else {
+			f.Exchange = nil
+		}
 	}
 }
 

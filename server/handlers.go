@@ -2,10 +2,10 @@ package server
 
 import (
 	"errors"
+	"log/slog"
 	mathrand "math/rand/v2"
 	"net/http"
 	"net/url"
-	"strings"
 
 	"redis-session-demo/internal/commandlog"
 	"redis-session-demo/internal/sessionstore"
@@ -85,11 +85,16 @@ func (a *App) rotateSession(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	sess, err := a.sessions.Rotate(c.Response(), c.Request(), id)
-	if err != nil {
+	sess, err := a.sessions.Rotate(c.Response(), c.Request(), id, a.report(c, flash{Action: "rotate"}))
+	if sess == nil {
 		return err
 	}
-	return a.changed(c, sess, flash{Action: "rotate"})
+	if err != nil {
+		// The new session is saved and its cookie set: answer as a success,
+		// whose report says the old key may remain.
+		slog.Warn("rotation left the old key", "err", err)
+	}
+	return a.changed(c, sess, err)
 }
 
 // destroySession deletes the session from Redis and the cookie from the
@@ -143,11 +148,11 @@ func (a *App) checkLive(c echo.Context) error {
 // changeValues applies edit to session id under its lock and answers with
 // the new state.
 func (a *App) changeValues(c echo.Context, id string, done flash, edit func(*sessions.Session) error) error {
-	sess, err := a.sessions.Change(c.Response(), c.Request(), id, edit)
+	sess, err := a.sessions.Change(c.Response(), c.Request(), id, edit, a.report(c, done))
 	if err != nil {
 		return err
 	}
-	return a.changed(c, sess, done)
+	return a.changed(c, sess, nil)
 }
 
 // authorize returns the session ID and the form of a POST whose CSRF token
@@ -176,29 +181,32 @@ func (a *App) authorize(c echo.Context) (string, url.Values, error) {
 }
 
 // changed answers a successful change: 303 to the page, which then shows
-// what changed, or the new state for a JSON client.
-func (a *App) changed(c echo.Context, sess *sessions.Session, done flash) error {
-	ctx := c.Request().Context()
-	done.Exchange = currentExchange(c)
-	a.putFlash(ctx, sess.ID, done)
+// what changed (the store left it a report), or the new state for a JSON
+// client, with a warning when part of the change could not be confirmed.
+func (a *App) changed(c echo.Context, sess *sessions.Session, problem error) error {
 	if !wantsJSON(c.Request()) {
 		return c.Redirect(http.StatusSeeOther, "/")
 	}
-	entry, err := a.sessions.Inspect(ctx, sess.ID)
+	entry, err := a.sessions.Inspect(c.Request().Context(), sess.ID)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, a.state(c, &sessionstore.Visit{Session: sess, Entry: entry}))
+	st := a.state(c, &sessionstore.Visit{Session: sess, Entry: entry})
+	if problem != nil {
+		st.Warning = translate("en", "flash.old_key_left")
+	}
+	return c.JSON(http.StatusOK, st)
 }
 
-// postForm parses the request body (url-encoded or multipart) once and
-// returns its fields; the query string is not consulted, so a token or a
-// value in a URL is ignored.
+// postForm returns the fields of the request body (url-encoded or
+// multipart), which readForm read; the query string is not consulted, so a
+// token or a value in a URL is ignored.
 func postForm(c echo.Context) (url.Values, error) {
 	r := c.Request()
-	err := r.ParseForm()
-	if err == nil && strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
-		err = r.ParseMultipartForm(maxBody)
+	parsed, ok := c.Get(formKey).(parsedForm)
+	err := parsed.err
+	if !ok {
+		err = parseForm(r)
 	}
 	switch {
 	case tooLarge(err):

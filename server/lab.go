@@ -67,6 +67,7 @@ func (a *App) runFixationLab(c echo.Context) error {
 func (a *App) fixationLab(ctx context.Context) (*labResult, error) {
 	opts := a.storeOptions()
 	opts.Keys = a.keys.Lab()
+	opts.NewPerMinute = 0 // the lab's sessions are the app's own, not a client's
 	stock := sessionstore.NewStock(a.redis.Client, opts)
 	hardened := sessionstore.New(a.redis.Client, opts)
 	// A well-formed ID, so that this app really looks it up in Redis instead

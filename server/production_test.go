@@ -14,34 +14,62 @@ func TestProductionTransport(t *testing.T) {
 	cfg := testConfig(t)
 	cfg.Production = true
 	prod := newTestApp(t, cfg, rdb)
+	cfg.PublicHosts = []string{"demo.example.com", "www.demo.example.com:8443"}
+	public := newTestApp(t, cfg, rdb)
 	dev := newTestApp(t, testConfig(t), rdb)
 
 	for _, tc := range []struct {
 		name       string
 		app        *App
 		remote     string
-		proto      string
+		host       string // "" for app.example
+		proto      string // X-Forwarded-Proto; "\n" separates header lines
 		path       string
 		wantStatus int
 		wantHSTS   bool
 		wantTo     string
 	}{
-		{"https through the router", prod, "10.1.2.3:5000", "https", "/", 200, true, ""},
-		{"http through the router", prod, "10.1.2.3:5000", "http", "/sessions?lang=ja", 308, false, "https://app.example/sessions?lang=ja"},
-		{"readiness check over http", prod, "10.1.2.3:5000", "http", "/healthz", 200, false, ""},
-		{"liveness check over http", prod, "10.1.2.3:5000", "http", "/livez", 200, false, ""},
-		{"IPv6 router", prod, "[fd00::1]:5000", "https", "/", 200, true, ""},
-		{"client claiming https directly", prod, "203.0.113.9:5000", "https", "/", 200, false, ""},
-		{"client claiming http directly", prod, "203.0.113.9:5000", "http", "/", 200, false, ""},
-		{"no header from the router", prod, "10.1.2.3:5000", "", "/", 200, false, ""},
-		{"development", dev, "10.1.2.3:5000", "http", "/", 200, false, ""},
+		{"https through the router", prod, "10.1.2.3:5000", "", "https", "/", 200, true, ""},
+		{"http through the router", prod, "10.1.2.3:5000", "", "http", "/sessions?lang=ja", 308, false, "https://app.example/sessions?lang=ja"},
+		{"readiness check over http", prod, "10.1.2.3:5000", "", "http", "/healthz", 200, false, ""},
+		{"liveness check over http", prod, "10.1.2.3:5000", "", "http", "/livez", 200, false, ""},
+		{"IPv6 router", prod, "[fd00::1]:5000", "", "https", "/", 200, true, ""},
+		{"client claiming https directly", prod, "203.0.113.9:5000", "", "https", "/", 200, false, ""},
+		{"client claiming http directly", prod, "203.0.113.9:5000", "", "http", "/", 200, false, ""},
+		{"no header from the router", prod, "10.1.2.3:5000", "", "", "/", 200, false, ""},
+		{"development", dev, "10.1.2.3:5000", "", "http", "/", 200, false, ""},
+
+		// Where the redirect goes.
+		{"no PUBLIC_URL: the request's host", prod, "10.1.2.3:5000", "other.example:8080", "http", "/tutorial", 308, false, "https://other.example:8080/tutorial"},
+		{"host not public: the first public host", public, "10.1.2.3:5000", "evil.example", "http", "/sessions?lang=ja", 308, false, "https://demo.example.com/sessions?lang=ja"},
+		{"public host: the same host", public, "10.1.2.3:5000", "WWW.Demo.Example.com:8443", "http", "/tutorial", 308, false, "https://www.demo.example.com:8443/tutorial"},
+		{"public host without its port", public, "10.1.2.3:5000", "www.demo.example.com", "http", "/", 308, false, "https://demo.example.com/"},
+		{"unknown route over http", public, "10.1.2.3:5000", "demo.example.com", "http", "/nope", 308, false, "https://demo.example.com/nope"},
+		{"static file over http", public, "10.1.2.3:5000", "demo.example.com", "http", "/static/style.css", 308, false, "https://demo.example.com/static/style.css"},
+		{"public host, https", public, "10.1.2.3:5000", "demo.example.com", "https", "/", 200, true, ""},
+		{"liveness check with PUBLIC_URL", public, "10.1.2.3:5000", "10.0.0.7:8080", "http", "/livez", 200, false, ""},
+		{"readiness check with PUBLIC_URL", public, "10.1.2.3:5000", "10.0.0.7:8080", "http", "/healthz", 200, false, ""},
+
+		// Several values: the right-most is the trusted router's.
+		{"client sent http, router appended https", prod, "10.1.2.3:5000", "", "http, https", "/", 200, true, ""},
+		{"client sent https, router appended http", prod, "10.1.2.3:5000", "", "https, http", "/", 308, false, "https://app.example/"},
+		{"no spaces", prod, "10.1.2.3:5000", "", "https,http", "/", 308, false, "https://app.example/"},
+		{"two header lines, http last", prod, "10.1.2.3:5000", "", "https\nhttp", "/", 308, false, "https://app.example/"},
+		{"two header lines, https last", prod, "10.1.2.3:5000", "", "http\nHTTPS", "/", 200, true, ""},
+		{"empty last value", prod, "10.1.2.3:5000", "", "http,", "/", 200, false, ""},
+		{"several values from a client directly", prod, "203.0.113.9:5000", "", "http, https", "/", 200, false, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			req := httptest.NewRequest(http.MethodGet, tc.path, nil)
 			req.Host = "app.example"
+			if tc.host != "" {
+				req.Host = tc.host
+			}
 			req.RemoteAddr = tc.remote
-			if tc.proto != "" {
-				req.Header.Set("X-Forwarded-Proto", tc.proto)
+			for _, line := range strings.Split(tc.proto, "\n") {
+				if line != "" {
+					req.Header.Add("X-Forwarded-Proto", line)
+				}
 			}
 			rec := httptest.NewRecorder()
 			tc.app.ServeHTTP(rec, req)
@@ -52,8 +80,26 @@ func TestProductionTransport(t *testing.T) {
 				t.Errorf("HSTS %q, want present=%v", hsts, tc.wantHSTS)
 			}
 			if tc.wantStatus == 200 && tc.path == "/" {
-				if c := rec.Header().Get("Set-Cookie"); (tc.app == prod) != strings.Contains(c, "; Secure") {
+				if c := rec.Header().Get("Set-Cookie"); (tc.app != dev) != strings.Contains(c, "; Secure") {
 					t.Errorf("Set-Cookie %q: Secure must follow APP_ENV=production", c)
+				}
+			}
+			if tc.wantStatus == http.StatusPermanentRedirect {
+				// The redirect is a response like any other: the same
+				// security headers, never cached, and nothing set.
+				for name, want := range map[string]string{
+					"Cache-Control":           "no-store",
+					"Content-Security-Policy": contentSecurityPolicy,
+					"X-Content-Type-Options":  "nosniff",
+					"Referrer-Policy":         "same-origin",
+					"X-Frame-Options":         "DENY",
+				} {
+					if got := rec.Header().Get(name); got != want {
+						t.Errorf("redirect has %s %q, want %q", name, got, want)
+					}
+				}
+				if c := rec.Header().Values("Set-Cookie"); len(c) != 0 {
+					t.Errorf("redirect sets cookies %q", c)
 				}
 			}
 		})

@@ -2,6 +2,8 @@ package server
 
 import (
 	mathrand "math/rand/v2"
+	"net/http"
+	"net/netip"
 
 	"github.com/gorilla/sessions"
 
@@ -21,6 +23,23 @@ func (a *App) storeOptions() sessionstore.Options {
 		// has always ended (or been cancelled) before its lock can expire.
 		LockTTL: 2 * requestTimeout,
 		// The tutorial's GET / stores Math.random() in a new session.
-		OnCreate: func(s *sessions.Session) { s.Values["value"] = mathrand.Float64() },
+		OnCreate:     func(s *sessions.Session) { s.Values["value"] = mathrand.Float64() },
+		NewPerMinute: c.NewSessionsPerMinute,
+		ClientOf:     a.clientOf,
 	}
+}
+
+// clientOf names the client of r for the limit on new sessions: its address
+// as the trusted proxies report it (echo's IPExtractor), or for IPv6 its
+// /64, which one household or one host usually has whole.
+func (a *App) clientOf(r *http.Request) string {
+	ip, err := netip.ParseAddr(a.echo.IPExtractor(r))
+	if err != nil {
+		return "unknown"
+	}
+	if ip.Is6() && !ip.Is4In6() {
+		prefix, _ := ip.Prefix(64)
+		return prefix.String()
+	}
+	return ip.Unmap().String()
 }

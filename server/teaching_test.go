@@ -16,9 +16,10 @@ import (
 // spelled out.
 func commandNames(cmds []commandlog.Command, prefix string) []string {
 	id := regexp.MustCompile(`[A-Za-z0-9_-]{43}`)
+	minute := regexp.MustCompile(`^((INCR|EXPIRE) rate:new:\S+:)\d+\b`)
 	var out []string
 	for _, c := range cmds {
-		line := id.ReplaceAllString(c.Command, "ID")
+		line := minute.ReplaceAllString(id.ReplaceAllString(c.Command, "ID"), "${1}MINUTE")
 		fields := strings.Fields(line)
 		shown := fields[0]
 		if len(fields) > 1 {
@@ -51,7 +52,10 @@ func replyKind(reply string) string {
 func TestCommandLogOfEachStep(t *testing.T) {
 	env := newTestEnv(t)
 	cfg, b := env.cfg, env.b
-	lock := "lock:" + cfg.KeyPrefix
+	lock, flash := "lock:"+cfg.KeyPrefix, "flash:"+cfg.KeyPrefix
+	// The limit on new sessions counts in a key per client and minute.
+	rate := "rate:new:" + cfg.KeyPrefix + "127.0.0.1:MINUTE"
+	newSession := []string{"INCR " + rate + " -> int", "EXPIRE " + rate + " -> int", "SET ID EX -> OK", "GET ID -> bytes", "PTTL ID -> int"}
 	check := func(step string, got []commandlog.Command, want ...string) {
 		t.Helper()
 		names := commandNames(got, cfg.KeyPrefix)
@@ -69,38 +73,36 @@ func TestCommandLogOfEachStep(t *testing.T) {
 	}
 
 	first := b.state()
-	check("first visit", first.Commands,
-		"SET ID EX -> OK", "GET ID -> bytes", "PTTL ID -> int")
+	check("first visit", first.Commands, newSession...)
 
 	again := b.state()
 	check("repeat visit", again.Commands,
-		"GETEX ID EX -> bytes", "PTTL ID -> int", "GETDEL flash:"+cfg.KeyPrefix+"ID -> (nil)")
+		"GETEX ID EX -> bytes", "PTTL ID -> int", "GETDEL "+flash+"ID -> (nil)")
 
 	unknown := newBrowser(t, b.srv())
 	unknown.setCookie(cfg.CookieName, strings.Repeat("A", 43))
 	check("visit with an unknown ID", unknown.state().Commands,
-		"GETEX ID EX -> (nil)", "PTTL ID -> -2", "GETDEL flash:"+cfg.KeyPrefix+"ID -> (nil)",
-		"SET ID EX -> OK", "GET ID -> bytes", "PTTL ID -> int")
+		append([]string{"GETEX ID EX -> (nil)", "PTTL ID -> -2", "GETDEL " + flash + "ID -> (nil)"}, newSession...)...)
 
 	changed := jsonPost("/value", first.CSRFToken)
 	check("regenerate", changed.Commands,
 		"SET "+lock+"ID EX NX -> OK", "GET ID -> bytes", "SET ID EX -> OK",
-		`EVAL "if -> int`, "SET flash:"+cfg.KeyPrefix+"ID EX -> OK", "GET ID -> bytes", "PTTL ID -> int")
+		"SET "+flash+"ID EX -> OK", `EVAL "if -> int`, "GET ID -> bytes", "PTTL ID -> int")
 
 	rotated := jsonPost("/rotate", first.CSRFToken)
 	check("rotate", rotated.Commands,
 		"SET "+lock+"ID EX NX -> OK", "GET ID -> bytes", "SET ID EX -> OK", "DEL ID -> int",
-		`EVAL "if -> int`, "SET flash:"+cfg.KeyPrefix+"ID EX -> OK", "GET ID -> bytes", "PTTL ID -> int")
+		"SET "+flash+"ID EX -> OK", `EVAL "if -> int`, "GET ID -> bytes", "PTTL ID -> int")
 
 	set := jsonPost("/set", rotated.CSRFToken, "name", "n", "value", "v")
 	check("set", set.Commands,
 		"SET "+lock+"ID EX NX -> OK", "GET ID -> bytes", "SET ID EX -> OK",
-		`EVAL "if -> int`, "SET flash:"+cfg.KeyPrefix+"ID EX -> OK", "GET ID -> bytes", "PTTL ID -> int")
+		"SET "+flash+"ID EX -> OK", `EVAL "if -> int`, "GET ID -> bytes", "PTTL ID -> int")
 
 	deleted := jsonPost("/delete", rotated.CSRFToken, "name", "n")
 	check("delete", deleted.Commands,
 		"SET "+lock+"ID EX NX -> OK", "GET ID -> bytes", "SET ID EX -> OK",
-		`EVAL "if -> int`, "SET flash:"+cfg.KeyPrefix+"ID EX -> OK", "GET ID -> bytes", "PTTL ID -> int")
+		"SET "+flash+"ID EX -> OK", `EVAL "if -> int`, "GET ID -> bytes", "PTTL ID -> int")
 	if strings.Contains(deleted.Commands[2].Command, `\"n\"`) {
 		t.Errorf("delete saved the variable back: %s", deleted.Commands[2].Command)
 	}
@@ -110,7 +112,7 @@ func TestCommandLogOfEachStep(t *testing.T) {
 	if err := json.Unmarshal([]byte(body), &destroyed); err != nil || resp.StatusCode != http.StatusOK {
 		t.Fatalf("destroy: %d %s", resp.StatusCode, body)
 	}
-	check("destroy", destroyed.Commands, "SET "+lock+"ID EX NX -> OK", "DEL ID -> int", `EVAL "if -> int`)
+	check("destroy", destroyed.Commands, "SET "+lock+"ID EX NX -> OK", "DEL ID -> int", "DEL "+flash+"ID -> int", `EVAL "if -> int`)
 }
 
 // TestPageShowsTheWire checks the HTTP headers and commands shown for a

@@ -30,6 +30,8 @@ type sessionState struct {
 	Version   string         `json:"version"` // of the build that answered
 	// Commands are the Redis commands this request sent, in order.
 	Commands []commandlog.Command `json:"commands"`
+	// Warning tells what of a change could not be confirmed, if anything.
+	Warning string `json:"warning,omitempty"`
 }
 
 // cookieState is the session cookie as this response sets it, which is what
@@ -183,7 +185,7 @@ func (a *App) indexPage(c echo.Context, v *sessionstore.Visit) indexPage {
 	if data.Flash.Exchange != nil {
 		data.Exchanges = append(data.Exchanges, exchangeBlock{"wire.previous", data.Flash.Exchange})
 	}
-	data.Exchanges = append(data.Exchanges, exchangeBlock{"wire.this", currentExchange(c)})
+	data.Exchanges = append(data.Exchanges, exchangeBlock{"wire.this", a.currentExchange(c)})
 	if a.sessions.Encoding() == "json" {
 		var out bytes.Buffer
 		if json.Indent(&out, v.Entry.Raw, "", "  ") == nil {

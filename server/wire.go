@@ -1,35 +1,69 @@
 package server
 
 import (
+	"net/http"
 	"strings"
 
-	"redis-session-demo/internal/commandlog"
-
 	"github.com/labstack/echo/v4"
+
+	"redis-session-demo/internal/commandlog"
 )
 
-// exchange is what one request carried over HTTP and sent to Redis: the
-// Cookie header the browser sent, the Set-Cookie headers the response
+// exchange is what one request carried over HTTP and sent to Redis: this
+// app's cookies the browser sent, the Set-Cookie headers the response
 // sends, and the Redis commands in between.
 type exchange struct {
-	Method     string               `json:"method"`
-	Path       string               `json:"path"`
-	Cookie     string               `json:"cookie_header"`
-	SetCookies []string             `json:"set_cookie_headers"`
-	Commands   []commandlog.Command `json:"commands"`
+	Method string `json:"method"`
+	Path   string `json:"path"`
+	// Cookie is the request's Cookie header cut down to this app's own
+	// cookies (the session and lang), each value shortened: other cookies
+	// of the same host are none of this page's business and may be
+	// HttpOnly secrets of another app.
+	Cookie string `json:"cookie_header"`
+	// OtherCookies counts the cookies left out of Cookie.
+	OtherCookies int                  `json:"other_cookies"`
+	SetCookies   []string             `json:"set_cookie_headers"`
+	Commands     []commandlog.Command `json:"commands"`
+	// Truncated says that commands were left out to keep a stored report
+	// small.
+	Truncated bool `json:"truncated,omitempty"`
 }
+
+// shownCookieValue is how long a cookie value shown on the page may be.
+const shownCookieValue = 64
 
 // currentExchange captures the request so far; call it after the last
 // cookie has been set.
-func currentExchange(c echo.Context) *exchange {
+func (a *App) currentExchange(c echo.Context) *exchange {
 	r := c.Request()
+	own, others := a.ownCookies(r)
 	return &exchange{
-		Method:     r.Method,
-		Path:       r.URL.Path,
-		Cookie:     strings.Join(r.Header.Values("Cookie"), "; "),
-		SetCookies: c.Response().Header().Values("Set-Cookie"),
-		Commands:   commandsOf(c),
+		Method:       r.Method,
+		Path:         r.URL.Path,
+		Cookie:       own,
+		OtherCookies: others,
+		SetCookies:   c.Response().Header().Values("Set-Cookie"),
+		Commands:     commandsOf(c),
 	}
+}
+
+// ownCookies writes r's cookies of this app as a Cookie header would, and
+// counts the others.
+func (a *App) ownCookies(r *http.Request) (string, int) {
+	var shown []string
+	others := 0
+	for _, c := range r.Cookies() {
+		if c.Name != a.sessions.CookieName() && c.Name != langCookie {
+			others++
+			continue
+		}
+		value := c.Value
+		if len(value) > shownCookieValue {
+			value = value[:shownCookieValue] + "…"
+		}
+		shown = append(shown, c.Name+"="+value)
+	}
+	return strings.Join(shown, "; "), others
 }
 
 // commandsOf returns the Redis commands c's request has sent so far.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -235,18 +236,63 @@ func TestScanKeys(t *testing.T) {
 	})
 }
 
-func TestScanStringsPassesOverOtherTypes(t *testing.T) {
+func TestScanStrings(t *testing.T) {
 	m := miniredis.RunT(t)
 	m.Set("dev.blog:a", "v")
 	m.HSet("dev.blog:b", "f", "v")
 	m.Lpush("dev.blog:c", "v")
+	for i := range 2500 {
+		m.Set(fmt.Sprintf("other:%04d", i), "v") // examined, never matched
+	}
 	c := redis.NewClient(&redis.Options{Addr: m.Addr()})
 	defer c.Close()
 	var got []string
-	if err := ScanStrings(context.Background(), c, "dev.blog:*", func(key string) { got = append(got, key) }); err != nil {
-		t.Fatal(err)
+	complete, err := ScanStrings(context.Background(), c, "dev.blog:*", 10, func(key string) { got = append(got, key) })
+	if err != nil || !complete {
+		t.Fatalf("complete %v, err %v", complete, err)
 	}
 	if len(got) != 1 || got[0] != "dev.blog:a" {
 		t.Errorf("found %v, want only the string key dev.blog:a", got)
+	}
+}
+
+// TestScanStringsBudget: on a real redis-server one SCAN call examines about
+// COUNT keys, so a budget of one call ends the walk early, and says so.
+// (miniredis answers every SCAN whole.)
+func TestScanStringsBudget(t *testing.T) {
+	url := os.Getenv("TEST_REDIS_URL")
+	if url == "" {
+		t.Skip("needs a real redis-server: set TEST_REDIS_URL")
+	}
+	opts, err := redis.ParseURL(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := redis.NewClient(opts)
+	defer c.Close()
+	ctx := context.Background()
+	prefix := fmt.Sprintf("test-scan-budget-%d:", time.Now().UnixNano())
+	p := c.Pipeline()
+	for i := range 3000 {
+		p.Set(ctx, fmt.Sprintf("%s%04d", prefix, i), "v", time.Minute)
+	}
+	if _, err := p.Exec(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		p := c.Pipeline()
+		for i := range 3000 {
+			p.Del(ctx, fmt.Sprintf("%s%04d", prefix, i))
+		}
+		p.Exec(ctx)
+	})
+	n := 0
+	complete, err := ScanStrings(ctx, c, prefix+"*", 1, func(string) { n++ })
+	if err != nil || complete || n == 0 || n >= 3000 {
+		t.Errorf("one SCAN call over 3000 keys: complete %v, %d found, err %v; want an incomplete part", complete, n, err)
+	}
+	n = 0
+	if complete, err := ScanStrings(ctx, c, prefix+"*", 1000, func(string) { n++ }); err != nil || !complete || n != 3000 {
+		t.Errorf("an ample budget: complete %v, %d found, err %v; want all 3000", complete, n, err)
 	}
 }

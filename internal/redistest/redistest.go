@@ -48,6 +48,26 @@ func Connect(t testing.TB) *redisconn.Conn {
 	return conn
 }
 
+// Behind returns a connection that reaches the test Redis (the one Connect
+// gives) through a FaultProxy, with the app's own client settings
+// (redisconn.NewClient: its timeouts, one retry, the command log), and the
+// proxy that injects the faults. The connection closes when the test ends.
+func Behind(t testing.TB, direct *redisconn.Conn) (*redisconn.Conn, *FaultProxy) {
+	t.Helper()
+	target := direct.Addr()
+	if target == "" {
+		opts, err := redis.ParseURL(os.Getenv("TEST_REDIS_URL"))
+		if err != nil {
+			t.Fatalf("TEST_REDIS_URL: %v", err)
+		}
+		target = opts.Addr
+	}
+	proxy := NewFaultProxy(t, target)
+	c := redisconn.NewClient(&redis.Options{Addr: proxy.Addr()})
+	t.Cleanup(func() { c.Close() })
+	return &redisconn.Conn{Client: c, CLI: direct.CLI}, proxy
+}
+
 // Prefix is a random key prefix of the test's own, such as
 // "test-3f9a0c7e51d2:", so that tests sharing one Redis never see each
 // other's keys.

@@ -123,7 +123,7 @@ func BenchmarkCounterOnOneSession(b *testing.B) {
 			_, err := s.Change(httptest.NewRecorder(), req, s.CookieID(req), func(sess *sessions.Session) error {
 				increment(sess)
 				return nil
-			})
+			}, Report{})
 			return err
 		})
 	})

@@ -1,6 +1,9 @@
 package sessionstore
 
-import "regexp"
+import (
+	"fmt"
+	"regexp"
+)
 
 // Keys is the one key scheme of the app: every Redis key it writes is
 // derived here from the session key prefix.
@@ -28,6 +31,12 @@ func (k Keys) Lock(id string) string { return "lock:" + k.Session(id) }
 // page its redirect leads to.
 func (k Keys) Flash(id string) string { return "flash:" + k.Session(id) }
 
+// NewSessions is the key counting the sessions client made in the minute
+// window (Unix time / 60).
+func (k Keys) NewSessions(client string, window int64) string {
+	return fmt.Sprintf("rate:new:%s%s:%d", k.Prefix, client, window)
+}
+
 // Pattern is the SCAN MATCH pattern of every session key.
 func (k Keys) Pattern() string { return k.Prefix + "*" }
 
@@ -51,7 +60,7 @@ func (k Keys) ID(key string) (string, bool) {
 func (k Keys) ACLPatterns() []string {
 	lab := k.Lab()
 	return []string{
-		k.Pattern(), "lock:" + k.Pattern(), "flash:" + k.Pattern(),
+		k.Pattern(), "lock:" + k.Pattern(), "flash:" + k.Pattern(), "rate:new:" + k.Pattern(),
 		lab.Pattern(), "lock:" + lab.Pattern(), "flash:" + lab.Pattern(),
 	}
 }

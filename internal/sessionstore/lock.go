@@ -41,7 +41,15 @@ func (s *Store) withLock(ctx context.Context, id string, fn func(context.Context
 	for {
 		ok, err := s.rdb.SetNX(ctx, key, token, s.opts.LockTTL).Result()
 		if err != nil {
+			// The SET may have run: release whatever of ours it left.
+			s.release(ctx, key, token)
 			return unavailable(err)
+		}
+		if !ok {
+			// go-redis sends a command again when its reply is lost; the
+			// second SET NX then finds the first one's lock, which is ours.
+			held, _ := s.rdb.Get(ctx, key).Result()
+			ok = held == token
 		}
 		if ok {
 			break
@@ -53,11 +61,14 @@ func (s *Store) withLock(ctx context.Context, id string, fn func(context.Context
 		}
 		pause = min(2*pause, lockMaxPause)
 	}
-	defer func() {
-		// Release even when the request was cancelled meanwhile.
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
-		defer cancel()
-		s.rdb.Eval(ctx, unlockScript, []string{key}, token)
-	}()
+	defer s.release(ctx, key, token)
 	return fn(ctx)
+}
+
+// release deletes the lock key if it still holds token, also when ctx was
+// cancelled meanwhile. A lock it cannot delete expires after LockTTL.
+func (s *Store) release(ctx context.Context, key, token string) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
+	defer cancel()
+	s.rdb.Eval(ctx, unlockScript, []string{key}, token)
 }

@@ -30,11 +30,16 @@ func (JSONSerializer) Serialize(s *sessions.Session) ([]byte, error) {
 		}
 		values[name] = v
 	}
-	b, err := json.Marshal(values) // map keys come out sorted, so equal values give equal bytes
-	if err != nil {
+	// Map keys come out sorted, so equal values give equal bytes. < > & are
+	// stored as they are, not as \u003c: redis-cli shows what was typed, and
+	// every page escapes what it shows anyway.
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(values); err != nil {
 		return nil, fmt.Errorf("%w: json: %w", ErrUnreadable, err)
 	}
-	return b, nil
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
 
 // Deserialize decodes b into the session's values. A number JSON can write

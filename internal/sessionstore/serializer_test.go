@@ -9,12 +9,12 @@ import (
 
 func TestJSONSerializerRoundTrip(t *testing.T) {
 	in := sessions.NewSession(nil, "s")
-	in.Values = map[any]any{"value": 0.7349, "count": int64(3), "big": int64(1 << 53), "name": "青", "ok": true, "empty": ""}
+	in.Values = map[any]any{"value": 0.7349, "count": int64(3), "big": int64(1 << 53), "name": "青", "ok": true, "empty": "", "tag": "<b>&</b>"}
 	b, err := JSONSerializer{}.Serialize(in)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := `{"big":9007199254740992,"count":3,"empty":"","name":"青","ok":true,"value":0.7349}`; string(b) != want {
+	if want := `{"big":9007199254740992,"count":3,"empty":"","name":"青","ok":true,"tag":"<b>&</b>","value":0.7349}`; string(b) != want {
 		t.Errorf("stored %s, want %s", b, want)
 	}
 	out := sessions.NewSession(nil, "s")

@@ -23,6 +23,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"net/http"
 	"time"
 
@@ -51,7 +52,19 @@ type Options struct {
 	LockTTL time.Duration
 	// OnCreate fills the values of a session Open creates.
 	OnCreate func(*sessions.Session)
+	// NewPerMinute limits how many sessions Create makes per minute for one
+	// client, as ClientOf names it; 0 means no limit.
+	NewPerMinute int
+	// ClientOf names the client of a request for NewPerMinute: its address,
+	// as far as the caller trusts the proxies in between.
+	ClientOf func(*http.Request) string
 }
+
+// MaxStoredBytes caps what a session key may hold for this store to use
+// it: a larger value is treated as no session. This app's own worst case
+// is 32 variables of 1 KiB that JSON escapes to about 6 KiB each, some
+// 200 KiB; a 20 MB value planted in Redis must not become a 60 MB page.
+const MaxStoredBytes = 256 << 10
 
 // DefaultLockTTL is the LockTTL of Options that set none.
 const DefaultLockTTL = 3 * time.Second
@@ -181,6 +194,9 @@ func (s *Store) Open(w http.ResponseWriter, r *http.Request) (*Visit, error) {
 // Create saves a new session under a fresh ID, sets its cookie on w and
 // reads back what Redis now holds.
 func (s *Store) Create(w http.ResponseWriter, r *http.Request) (*Visit, error) {
+	if err := s.admitNew(r); err != nil {
+		return nil, err
+	}
 	sess := s.blank()
 	if s.opts.OnCreate != nil {
 		s.opts.OnCreate(sess)
@@ -206,9 +222,10 @@ func (s *Store) blank() *sessions.Session {
 
 // load reads session id, renewing its TTL in the same command (GETEX), and
 // takes the flash of the previous change, all in one round trip. It returns
-// nil when Redis holds no such key, or bytes the serializer cannot read:
-// such a session is treated like a missing one, and its key is left to
-// expire.
+// nil when Redis holds no such key or nothing this store can use (bytes the
+// serializer cannot read, a key of another type, a value over
+// MaxStoredBytes): such a session is treated like a missing one, and its
+// key is left alone, to expire with its TTL if it has one.
 func (s *Store) load(ctx context.Context, id string) (*Visit, error) {
 	entry := Entry{Key: s.opts.Keys.Session(id)}
 	var get, flash *redis.StringCmd
@@ -219,11 +236,12 @@ func (s *Store) load(ctx context.Context, id string) (*Visit, error) {
 		flash = p.GetDel(ctx, s.opts.Keys.Flash(id))
 		return nil
 	})
-	if err != nil && !errors.Is(err, redis.Nil) {
+	// An error reply (WRONGTYPE) is about one key, not about Redis.
+	if err != nil && !errors.Is(err, redis.Nil) && !isReply(err) {
 		return nil, unavailable(err)
 	}
 	raw, err := get.Bytes()
-	if err != nil { // redis.Nil: no such session
+	if err != nil { // redis.Nil (no such session) or an error reply
 		return nil, nil
 	}
 	sess, err := s.decode(id, raw)
@@ -243,6 +261,8 @@ func (s *Store) read(ctx context.Context, id string) (*sessions.Session, error) 
 	switch {
 	case errors.Is(err, redis.Nil):
 		return nil, ErrNotFound
+	case isReply(err):
+		return nil, fmt.Errorf("%w: %w", ErrUnreadable, err)
 	case err != nil:
 		return nil, unavailable(err)
 	}
@@ -251,6 +271,9 @@ func (s *Store) read(ctx context.Context, id string) (*sessions.Session, error) 
 
 // decode turns stored bytes into session id; its error wraps ErrUnreadable.
 func (s *Store) decode(id string, raw []byte) (*sessions.Session, error) {
+	if len(raw) > MaxStoredBytes {
+		return nil, fmt.Errorf("%w: %d bytes stored, more than %d", ErrUnreadable, len(raw), MaxStoredBytes)
+	}
 	sess := s.blank()
 	sess.ID, sess.IsNew = id, false
 	if err := s.serializer.Deserialize(raw, sess); err != nil {
@@ -294,10 +317,22 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
+// A Report is what a change leaves for the next page load of its session
+// (the flash): Open takes it in the round trip that loads the session. Make
+// is called after the change is saved, with what went wrong after that
+// (Rotate's old key left behind) or nil; what it returns (nil: nothing) is
+// stored while the change's lock is still held, so it is never the report
+// of another change. Storing it is best effort: a saved change stays saved.
+type Report struct {
+	Make func(sess *sessions.Session, problem error) []byte
+	TTL  time.Duration
+}
+
 // Change runs edit on the freshest copy of session id while holding its
-// lock, then saves it, renewing the TTL and the cookie on w. When edit
-// fails nothing is saved and its error is returned as it is.
-func (s *Store) Change(w http.ResponseWriter, r *http.Request, id string, edit func(*sessions.Session) error) (*sessions.Session, error) {
+// lock, then saves it, renewing the TTL and the cookie on w, and stores
+// report. When edit fails nothing is saved and its error is returned as it
+// is.
+func (s *Store) Change(w http.ResponseWriter, r *http.Request, id string, edit func(*sessions.Session) error, report Report) (*sessions.Session, error) {
 	var sess *sessions.Session
 	err := s.withLock(r.Context(), id, func(ctx context.Context) error {
 		var err error
@@ -307,54 +342,78 @@ func (s *Store) Change(w http.ResponseWriter, r *http.Request, id string, edit f
 		if err := edit(sess); err != nil {
 			return err
 		}
-		return s.save(w, r, sess)
+		if err := s.save(w, r, sess); err != nil {
+			return err
+		}
+		s.putReport(ctx, sess, report, nil)
+		return nil
 	})
 	return sess, err
 }
 
 // Rotate moves the values of session id to a new ID, sets the new cookie on
 // w and deletes the old key: a visitor whose ID leaked keeps their data,
-// and the leaked ID stops working.
-func (s *Store) Rotate(w http.ResponseWriter, r *http.Request, id string) (*sessions.Session, error) {
-	fresh := s.blank()
+// and the leaked ID stops working. The new key is written before anything
+// is deleted, and never deleted afterwards, so a rotation cannot lose the
+// session:
+//
+//   - when the new key cannot be written, Rotate returns nil and the error,
+//     and the old session is untouched;
+//   - once the new key is written, Rotate returns the new session (and the
+//     new cookie is on w) even when deleting the old key then fails; that
+//     failure is returned beside it. The old key may then still be there:
+//     it expires with its TTL.
+func (s *Store) Rotate(w http.ResponseWriter, r *http.Request, id string, report Report) (*sessions.Session, error) {
+	var fresh *sessions.Session
+	var leftOld error
 	err := s.withLock(r.Context(), id, func(ctx context.Context) error {
 		old, err := s.read(ctx, id)
 		if err != nil {
 			return err
 		}
-		fresh.Values = old.Values
-		if err := s.save(w, r, fresh); err != nil {
+		sess := s.blank()
+		sess.Values = old.Values
+		if err := s.save(w, r, sess); err != nil {
 			return err
 		}
+		fresh = sess
 		if err := s.rdb.Del(ctx, s.opts.Keys.Session(id)).Err(); err != nil {
-			// Undo, so that a failed rotation leaves only the old session.
-			s.rdb.Del(context.WithoutCancel(ctx), s.opts.Keys.Session(fresh.ID))
-			return unavailable(err)
+			leftOld = fmt.Errorf("rotated, but the old key may remain until its TTL ends: %w", writeFailed(err))
 		}
+		s.putReport(ctx, fresh, report, leftOld)
 		return nil
 	})
-	return fresh, err
+	if fresh != nil {
+		return fresh, leftOld
+	}
+	return nil, err
 }
 
-// Destroy deletes session id from Redis and expires the cookie on w in the
-// same response. The stock store does both when Save sees a negative
-// MaxAge.
+// Destroy deletes session id (and any report left for it) from Redis and
+// expires the cookie on w in the same response. The stock store does both
+// for the session when Save sees a negative MaxAge.
 func (s *Store) Destroy(w http.ResponseWriter, r *http.Request, id string) error {
-	return s.withLock(r.Context(), id, func(context.Context) error {
+	return s.withLock(r.Context(), id, func(ctx context.Context) error {
 		sess := s.blank()
 		sess.ID = id
 		sess.Options.MaxAge = -1
-		return s.save(w, r, sess)
+		if err := s.save(w, r, sess); err != nil {
+			return err
+		}
+		// Best effort: the report would only describe a session that is gone.
+		s.rdb.Del(ctx, s.opts.Keys.Flash(id))
+		return nil
 	})
 }
 
-// SetFlash stores b for the next page load of session id, which takes it
-// (GETDEL) in the round trip that loads the session.
-func (s *Store) SetFlash(ctx context.Context, id string, b []byte, ttl time.Duration) error {
-	if err := s.rdb.Set(ctx, s.opts.Keys.Flash(id), b, ttl).Err(); err != nil {
-		return unavailable(err)
+// putReport stores what report makes of sess, best effort.
+func (s *Store) putReport(ctx context.Context, sess *sessions.Session, report Report, problem error) {
+	if report.Make == nil {
+		return
 	}
-	return nil
+	if b := report.Make(sess, problem); b != nil {
+		s.rdb.Set(ctx, s.opts.Keys.Flash(sess.ID), b, report.TTL)
+	}
 }
 
 // save writes sess through the stock store, which also sets the cookie.
@@ -366,5 +425,5 @@ func (s *Store) save(w http.ResponseWriter, r *http.Request, sess *sessions.Sess
 	case errors.Is(err, ErrUnreadable): // the serializer refused the values
 		return err
 	}
-	return unavailable(err)
+	return writeFailed(err)
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -129,7 +130,7 @@ func TestConcurrentChangesAreNotLost(t *testing.T) {
 			_, err := s.Change(httptest.NewRecorder(), r, id, func(sess *sessions.Session) error {
 				sess.Values[fmt.Sprintf("var%02d", i)] = int64(i)
 				return nil
-			})
+			}, Report{})
 			errs <- err
 		})
 	}
@@ -161,7 +162,7 @@ func TestChangeThatFailsSavesNothing(t *testing.T) {
 	_, err := s.Change(w, request(s.CookieName(), v.Session.ID), v.Session.ID, func(sess *sessions.Session) error {
 		sess.Values["value"] = "changed"
 		return refused
-	})
+	}, Report{})
 	if !errors.Is(err, refused) {
 		t.Errorf("Change returned %v, want the edit's error", err)
 	}
@@ -175,7 +176,7 @@ func TestRotateMovesValuesToANewID(t *testing.T) {
 	v, _ := open(t, s, "")
 	old := v.Session.ID
 	w := httptest.NewRecorder()
-	fresh, err := s.Rotate(w, request(s.CookieName(), old), old)
+	fresh, err := s.Rotate(w, request(s.CookieName(), old), old, Report{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -188,7 +189,7 @@ func TestRotateMovesValuesToANewID(t *testing.T) {
 	if exists(t, rdb, s.Keys().Session(old)) || !exists(t, rdb, s.Keys().Session(fresh.ID)) {
 		t.Error("after rotation the old key must be gone and the new one stored")
 	}
-	if _, err := s.Rotate(httptest.NewRecorder(), request(s.CookieName(), old), old); !errors.Is(err, ErrNotFound) {
+	if _, err := s.Rotate(httptest.NewRecorder(), request(s.CookieName(), old), old, Report{}); !errors.Is(err, ErrNotFound) {
 		t.Errorf("rotating the old ID again: %v, want ErrNotFound", err)
 	}
 }
@@ -207,7 +208,7 @@ func TestDestroyDeletesKeyAndCookie(t *testing.T) {
 	if c := setCookie(w, s.CookieName()); c == nil || c.MaxAge >= 0 || c.Value != "" {
 		t.Errorf("Set-Cookie %v, want the cookie expired", c)
 	}
-	_, err := s.Change(httptest.NewRecorder(), request(s.CookieName(), id), id, func(*sessions.Session) error { return nil })
+	_, err := s.Change(httptest.NewRecorder(), request(s.CookieName(), id), id, func(*sessions.Session) error { return nil }, Report{})
 	if !errors.Is(err, ErrNotFound) {
 		t.Errorf("a change after Destroy: %v, want ErrNotFound", err)
 	}
@@ -223,26 +224,39 @@ func TestErrorsSayWhatHappened(t *testing.T) {
 	rdb.Set(context.Background(), s.Keys().Lock(id), "someone else", time.Minute)
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
-	_, err := s.Change(httptest.NewRecorder(), request(s.CookieName(), id).WithContext(ctx), id, noop)
+	_, err := s.Change(httptest.NewRecorder(), request(s.CookieName(), id).WithContext(ctx), id, noop, Report{})
 	if !errors.Is(err, ErrBusy) {
 		t.Errorf("held lock: %v, want ErrBusy", err)
 	}
 	rdb.Del(context.Background(), s.Keys().Lock(id))
 
-	// Bytes the serializer cannot read: a change is refused, a load starts
-	// a fresh session and leaves the key alone.
+	// What the store cannot use: a change is refused, a load starts a fresh
+	// session and leaves the key alone.
 	key := s.Keys().Session(id)
-	for _, raw := range []string{"\x0e\xff not json", `{"value":1e400}`, `[1,2]`} {
+	huge := `{"value":"` + strings.Repeat("x", MaxStoredBytes) + `"}`
+	for _, raw := range []string{"\x0e\xff not json", `{"value":1e400}`, `[1,2]`, huge} {
 		rdb.Set(context.Background(), key, raw, time.Minute)
-		if _, err := s.Change(httptest.NewRecorder(), request(s.CookieName(), id), id, noop); !errors.Is(err, ErrUnreadable) {
-			t.Errorf("%q: change %v, want ErrUnreadable", raw, err)
+		if _, err := s.Change(httptest.NewRecorder(), request(s.CookieName(), id), id, noop, Report{}); !errors.Is(err, ErrUnreadable) {
+			t.Errorf("%.20q: change %v, want ErrUnreadable", raw, err)
 		}
 		if again, _ := open(t, s, id); !again.IsNew || again.Session.ID == id {
-			t.Errorf("%q: an unreadable session was adopted", raw)
+			t.Errorf("%.20q: an unreadable session was adopted", raw)
 		}
 		if got := rdb.Get(context.Background(), key).Val(); got != raw {
-			t.Errorf("%q: the unreadable key became %q", raw, got)
+			t.Errorf("%.20q: the unreadable key became %.20q", raw, got)
 		}
+	}
+	// A key of another type under the session's name (WRONGTYPE).
+	rdb.Del(context.Background(), key)
+	rdb.HSet(context.Background(), key, "field", "value")
+	if _, err := s.Change(httptest.NewRecorder(), request(s.CookieName(), id), id, noop, Report{}); !errors.Is(err, ErrUnreadable) {
+		t.Errorf("a hash: change %v, want ErrUnreadable", err)
+	}
+	if again, _ := open(t, s, id); !again.IsNew || again.Session.ID == id {
+		t.Error("a hash at the session key was adopted")
+	}
+	if typ := rdb.Type(context.Background(), key).Val(); typ != "hash" {
+		t.Errorf("the hash became a %s", typ)
 	}
 
 	// Redis does not answer at all.
@@ -252,7 +266,7 @@ func TestErrorsSayWhatHappened(t *testing.T) {
 	if _, err := gone.Open(httptest.NewRecorder(), request(s.CookieName(), id)); !errors.Is(err, ErrUnavailable) {
 		t.Errorf("Redis down: Open %v, want ErrUnavailable", err)
 	}
-	if _, err := gone.Change(httptest.NewRecorder(), request(s.CookieName(), id), id, noop); !errors.Is(err, ErrUnavailable) {
+	if _, err := gone.Change(httptest.NewRecorder(), request(s.CookieName(), id), id, noop, Report{}); !errors.Is(err, ErrUnavailable) {
 		t.Errorf("Redis down: Change %v, want ErrUnavailable", err)
 	}
 	if err := gone.Ping(context.Background()); !errors.Is(err, ErrUnavailable) {
@@ -260,17 +274,33 @@ func TestErrorsSayWhatHappened(t *testing.T) {
 	}
 }
 
-func TestOpenTakesTheFlashOnce(t *testing.T) {
-	s, _ := testStore(t)
+func TestReportIsTakenOnceAndDestroyedWithTheSession(t *testing.T) {
+	s, rdb := testStore(t)
 	v, _ := open(t, s, "")
-	if err := s.SetFlash(context.Background(), v.Session.ID, []byte("did it"), time.Minute); err != nil {
+	id := v.Session.ID
+	report := Report{Make: func(sess *sessions.Session, _ error) []byte { return []byte(fmt.Sprint("now ", sess.Values["n"])) }, TTL: time.Minute}
+	set := func(sess *sessions.Session) error { sess.Values["n"] = int64(1); return nil }
+	if _, err := s.Change(httptest.NewRecorder(), request(s.CookieName(), id), id, set, report); err != nil {
 		t.Fatal(err)
 	}
-	if again, _ := open(t, s, v.Session.ID); string(again.Flash) != "did it" {
-		t.Errorf("flash %q, want the one stored", again.Flash)
+	if ttl := rdb.PTTL(context.Background(), s.Keys().Flash(id)).Val(); ttl <= 0 || ttl > time.Minute {
+		t.Errorf("report TTL %v, want up to a minute", ttl)
 	}
-	if third, _ := open(t, s, v.Session.ID); third.Flash != nil {
-		t.Errorf("the flash was shown twice: %q", third.Flash)
+	if again, _ := open(t, s, id); string(again.Flash) != "now 1" {
+		t.Errorf("flash %q, want the report of the change", again.Flash)
+	}
+	if third, _ := open(t, s, id); third.Flash != nil {
+		t.Errorf("the report was shown twice: %q", third.Flash)
+	}
+	// A report left behind goes with the session it describes.
+	if _, err := s.Change(httptest.NewRecorder(), request(s.CookieName(), id), id, set, report); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Destroy(httptest.NewRecorder(), request(s.CookieName(), id), id); err != nil {
+		t.Fatal(err)
+	}
+	if exists(t, rdb, s.Keys().Flash(id)) {
+		t.Error("Destroy left the report behind")
 	}
 }
 
@@ -282,21 +312,71 @@ func TestListCountsOnlySessions(t *testing.T) {
 		ids = append(ids, v.Session.ID)
 	}
 	ctx := context.Background()
-	s.SetFlash(ctx, ids[0], []byte("x"), time.Minute)           // bookkeeping, outside the pattern
+	rdb.Set(ctx, s.Keys().Flash(ids[0]), "x", time.Minute)      // bookkeeping, outside the pattern
 	rdb.Set(ctx, s.Keys().Prefix+"other-app", "x", time.Minute) // not an ID of this store
 	foreignID, _ := NewID()
 	rdb.HSet(ctx, s.Keys().Session(foreignID), "f", "v") // ID-shaped, but a hash
 	rdb.Expire(ctx, s.Keys().Session(foreignID), time.Minute)
-	rows, total, err := s.List(ctx, 2)
+	l, err := s.List(ctx, 2, 10)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if total != 3 || len(rows) != 2 {
-		t.Errorf("listed %d of %d, want 2 of 3", len(rows), total)
+	if l.Total != 3 || len(l.Rows) != 2 || !l.Complete {
+		t.Errorf("listed %d of %d (complete %v), want 2 of 3", len(l.Rows), l.Total, l.Complete)
 	}
-	for _, r := range rows {
+	for _, r := range l.Rows {
 		if !ValidID(r.ID) || r.Bytes == 0 || r.TTL <= 0 {
 			t.Errorf("row %+v", r)
 		}
+	}
+}
+
+func TestNewSessionsAreLimitedPerClient(t *testing.T) {
+	client := "198.51.100.7"
+	s, rdb := testStore(t, func(o *Options) {
+		o.NewPerMinute = 3
+		o.ClientOf = func(r *http.Request) string { return r.Header.Get("X-Test-Client") }
+	})
+	from := func(who, cookie string) (*Visit, error) {
+		r := request(s.CookieName(), cookie)
+		r.Header.Set("X-Test-Client", who)
+		return s.Open(httptest.NewRecorder(), r)
+	}
+	// The count is per minute: redo the run if it straddled a minute.
+	for attempt := 0; ; attempt++ {
+		window := time.Now().Unix() / 60
+		who := fmt.Sprintf("%s-%d", client, attempt)
+		var first *Visit
+		for i := range 3 {
+			v, err := from(who, "")
+			if err != nil {
+				t.Fatalf("new session %d: %v", i+1, err)
+			}
+			first = v
+		}
+		before, _ := s.List(context.Background(), 100, 10)
+		_, err := from(who, "")
+		if time.Now().Unix()/60 != window && attempt < 2 {
+			continue
+		}
+		var limit *LimitError
+		if !errors.As(err, &limit) || !errors.Is(err, ErrRateLimited) || limit.RetryAfter <= 0 || limit.RetryAfter > time.Minute {
+			t.Fatalf("the 4th new session of one client: %v, want a LimitError within the minute", err)
+		}
+		if after, _ := s.List(context.Background(), 100, 10); after.Total != before.Total {
+			t.Errorf("a refused session was written: %d sessions, was %d", after.Total, before.Total)
+		}
+		// Visits of a live session are never limited, nor other clients.
+		if v, err := from(who, first.Session.ID); err != nil || v.IsNew {
+			t.Errorf("a visit of a live session was limited: %v", err)
+		}
+		if _, err := from("203.0.113.1", ""); err != nil {
+			t.Errorf("another client was limited: %v", err)
+		}
+		key := s.Keys().NewSessions(who, window)
+		if ttl := rdb.TTL(context.Background(), key).Val(); ttl <= time.Minute || ttl > 2*time.Minute {
+			t.Errorf("%s lives %v, want about two minutes", key, ttl)
+		}
+		return
 	}
 }
