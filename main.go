@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"syscall"
@@ -31,6 +32,17 @@ var (
 	templateFiles embed.FS
 	//go:embed static
 	staticFiles embed.FS
+
+	// sourceFiles are the files whose code /tutorial shows beside each step,
+	// so that the page shows the code of this very build. The list is the
+	// files server/tutorial.go names, no more (TestEmbeddedSourcesAreTheTutorials
+	// compares the two), and never a test file.
+	//
+	//go:embed go.mod main.go
+	//go:embed server/config.go server/handlers.go server/view.go
+	//go:embed internal/redisconn/redisconn.go
+	//go:embed internal/sessionstore/keys.go internal/sessionstore/serializer.go internal/sessionstore/store.go
+	sourceFiles embed.FS
 )
 
 // shutdownTimeout is how long in-flight requests get to finish after
@@ -79,7 +91,7 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 
 	templates, _ := fs.Sub(templateFiles, "templates")
 	static, _ := fs.Sub(staticFiles, "static")
-	app, err := server.New(cfg, rdb, templates, static)
+	app, err := server.New(cfg, rdb, server.Files{Templates: templates, Static: static, Source: sourceFiles})
 	if err != nil {
 		return err
 	}
@@ -142,13 +154,34 @@ func printStart(w io.Writer, cfg server.Config, rdb *redisconn.Conn, port int) {
 	if cfg.SecretGenerated {
 		fmt.Fprintln(w, "warning: SESSION_SECRET is not set; using a random one, so forms from before a restart stop working")
 	}
+	keys := cfg.Keys()
 	if rdb.Embedded {
 		fmt.Fprintf(w, "embedded Redis (miniredis) on %s; REDIS_URL is not set\n", rdb.Addr())
 		fmt.Fprintln(w, "look at the sessions with one-shot commands (interactive redis-cli does not work with miniredis):")
-		keys := cfg.Keys()
-		fmt.Fprintf(w, "  %s\n", rdb.ScanCommand(keys.Pattern()))
-		fmt.Fprintf(w, "  %s GET %s\n", rdb.CLI, keys.Session("<session id>"))
-		fmt.Fprintf(w, "  %s PTTL %s\n", rdb.CLI, keys.Session("<session id>"))
+	} else {
+		// The app starts while Redis is down (it answers 503 until Redis is
+		// back), so say here whether it answers, to save a puzzled first visit.
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		err := rdb.Client.Ping(ctx).Err()
+		cancel()
+		state := "answers PING"
+		if err != nil {
+			state = "does NOT answer yet (" + err.Error() + "); pages answer 503 until it does"
+		}
+		fmt.Fprintf(w, "Redis (%s) at %s %s\n", cfg.Redis.Mode, redactedURL(cfg.Redis.URL), state)
+		fmt.Fprintln(w, "look at the sessions with:")
 	}
+	fmt.Fprintf(w, "  %s\n", rdb.ScanCommand(keys.Pattern()))
+	fmt.Fprintf(w, "  %s GET %s\n", rdb.CLI, keys.Session("<session id>"))
+	fmt.Fprintf(w, "  %s PTTL %s\n", rdb.CLI, keys.Session("<session id>"))
 	fmt.Fprintf(w, "listening on http://localhost:%d\n", port)
+}
+
+// redactedURL is a Redis URL fit to print: any password replaced by xxxxx.
+func redactedURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(unparsable URL)"
+	}
+	return u.Redacted()
 }

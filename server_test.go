@@ -107,8 +107,32 @@ func TestRunUsesRedisURL(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK || strings.Contains(out.String(), "embedded") {
+	if resp.StatusCode != http.StatusOK || strings.Contains(out.String(), "embedded") || !strings.Contains(out.String(), "answers PING") {
 		t.Errorf("healthz %d; output:\n%s", resp.StatusCode, out)
+	}
+}
+
+// TestRunSaysWhenRedisIsUnreachable: with an external Redis that does not
+// answer, the start says so, without the password, and names the redis-cli
+// line to look with; the app serves its 503 meanwhile.
+func TestRunSaysWhenRedisIsUnreachable(t *testing.T) {
+	base, out, _ := startRun(t, map[string]string{"REDIS_URL": "redis://app:s3cret-pass@127.0.0.1:1/0"})
+	printed := out.String()
+	for _, want := range []string{"redis://app:xxxxx@127.0.0.1:1/0", "does NOT answer", "redis-cli -h 127.0.0.1 -p 1 --user app --askpass --scan --pattern 'dev.blog:*'"} {
+		if !strings.Contains(printed, want) {
+			t.Errorf("start-up output lacks %q:\n%s", want, printed)
+		}
+	}
+	if strings.Contains(printed, "s3cret-pass") {
+		t.Errorf("start-up output shows the password:\n%s", printed)
+	}
+	resp, err := http.Get(base + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable {
+		t.Errorf("GET / with Redis unreachable: %d, want 503", resp.StatusCode)
 	}
 }
 

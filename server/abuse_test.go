@@ -41,6 +41,7 @@ func TestFlashStoresOnlyThisAppsCookiesCapped(t *testing.T) {
 		if n := len(stored); n == 0 || n > maxFlashBytes {
 			t.Errorf("%s: the flash holds %d bytes, want 1 to %d", path, n, maxFlashBytes)
 		}
+		t.Logf("%s with %d bytes of other cookies stored a %d-byte flash", path, len(other), len(stored))
 		if strings.Contains(stored, "other0") || strings.Contains(stored, "SSSS") {
 			t.Errorf("%s: the flash holds another app's cookie", path)
 		}

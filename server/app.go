@@ -32,19 +32,36 @@ type App struct {
 	version  string            // of this build, see buildinfo.Version
 	listing  listingCache      // the last scan /sessions showed
 	log      *slog.Logger      // the request log and the HTTP server's errors
+	// sources is the Go code /tutorial shows, cut from the embedded source
+	// at start.
+	sources map[goRef]sourceCode
 
 	limits     httpLimits // of the HTTP server, see httpserver.go
 	serverOnce sync.Once
 	server     *http.Server // built by httpServer, from limits
 }
 
-// New builds the app on an open Redis connection. templates holds the page
-// templates and static the files served under /static/; both are read and
-// parsed here, so a broken template stops the start.
-func New(cfg Config, rdb *redisconn.Conn, templates, static fs.FS) (*App, error) {
-	pages, err := newRenderer(templates)
+// Files are the file systems the app reads. main.go embeds them in the
+// binary; tests pass the folders themselves.
+type Files struct {
+	Templates fs.FS // the page templates (templates/)
+	Static    fs.FS // the files served under /static/ (static/)
+	// Source is the module's folder, holding at least go.mod and the Go
+	// files whose code /tutorial shows.
+	Source fs.FS
+}
+
+// New builds the app on an open Redis connection. The templates are parsed
+// and the tutorial's code is cut from files.Source here, once, so a broken
+// template or a step naming code that is not there stops the start.
+func New(cfg Config, rdb *redisconn.Conn, files Files) (*App, error) {
+	pages, err := newRenderer(files.Templates)
 	if err != nil {
 		return nil, err
+	}
+	sources, err := loadSources(files.Source, tutorialSteps)
+	if err != nil {
+		return nil, fmt.Errorf("tutorial code: %w", err)
 	}
 	host, _ := os.Hostname()
 	a := &App{
@@ -56,6 +73,7 @@ func New(cfg Config, rdb *redisconn.Conn, templates, static fs.FS) (*App, error)
 		version:  buildinfo.Version(),
 		log:      slog.Default(),
 		limits:   defaultLimits,
+		sources:  sources,
 	}
 	e := a.echo
 	e.HideBanner, e.HidePort = true, true
@@ -69,7 +87,7 @@ func New(cfg Config, rdb *redisconn.Conn, templates, static fs.FS) (*App, error)
 	if cfg.Production {
 		e.Use(a.httpsOnly)
 	}
-	e.Use(limitBody, a.chooseLanguage, readForm, requestDeadline, recordCommands)
+	e.Use(limitBody, a.choosePreferences, readForm, requestDeadline, recordCommands)
 	// c.RealIP() (in the error log) believes X-Forwarded-For only from the
 	// trusted proxies.
 	trust := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
@@ -78,7 +96,7 @@ func New(cfg Config, rdb *redisconn.Conn, templates, static fs.FS) (*App, error)
 	}
 	e.IPExtractor = echo.ExtractIPFromXFFHeader(trust...)
 	a.sessions = sessionstore.New(rdb.Client, a.storeOptions())
-	a.routes(static)
+	a.routes(files.Static)
 	return a, nil
 }
 

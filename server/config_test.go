@@ -1,6 +1,7 @@
 package server
 
 import (
+	"os"
 	"strings"
 	"testing"
 )
@@ -93,5 +94,21 @@ func TestConfigFromEnv(t *testing.T) {
 				t.Errorf("error has %d lines, want one per bad variable (%d):\n%v", lines, len(tc.want), err)
 			}
 		})
+	}
+}
+
+// TestREADMEListsTheACLPatterns: the Redis ACL line the README gives covers
+// exactly the keys the app writes, for the default prefix.
+func TestREADMEListsTheACLPatterns(t *testing.T) {
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for _, p := range (Config{KeyPrefix: DefaultKeyPrefix}).Keys().ACLPatterns() {
+		want = append(want, "~"+p)
+	}
+	if line := "`" + strings.Join(want, " ") + "`"; !strings.Contains(string(readme), line) {
+		t.Errorf("README.md does not give the ACL patterns %s", line)
 	}
 }

@@ -43,7 +43,7 @@ var (
 	errCSRF = &appError{Status: http.StatusForbidden, Code: "csrf", Key: "error.csrf"}
 	// errSessionExpired answers a change whose session is gone: the cookie
 	// ran out (the browser sent none) or Redis no longer holds its key.
-	errSessionExpired = &appError{Status: http.StatusForbidden, Code: "session_expired", Key: "error.session_gone"}
+	errSessionExpired = &appError{Status: http.StatusForbidden, Code: "session_expired", Key: "error.session_expired"}
 	errTooLarge       = &appError{Status: http.StatusRequestEntityTooLarge, Code: "too_large", Key: "error.too_large"}
 )
 
@@ -57,7 +57,8 @@ func classify(err error) *appError {
 	case errors.As(err, &app):
 		return app
 	case errors.Is(err, sessionstore.ErrNotFound):
-		return errSessionExpired
+		// The cookie came, its key is gone: destroyed, rotated or expired.
+		return &appError{Status: http.StatusForbidden, Code: "session_expired", Key: "error.session_gone"}
 	case errors.Is(err, sessionstore.ErrBusy):
 		return &appError{Status: http.StatusServiceUnavailable, Code: "busy", Key: "error.busy", Err: err}
 	case errors.Is(err, sessionstore.ErrUnreadable):

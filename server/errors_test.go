@@ -135,13 +135,19 @@ func TestEveryPageRendersInBothLanguages(t *testing.T) {
 	st := b.state()
 	b.post("/set", form("_csrf", st.CSRFToken, "name", "flag", "value", "on")) // a flash and a second row
 	for _, lang := range []string{"en", "ja"} {
-		for _, path := range []string{"/", "/nope", "/sessions", "/lab/fixation", "/tutorial"} {
-			_, body := b.get(path+"?lang="+lang, "Accept-Language", "fr")
+		for _, path := range []string{"/", "/nope", "/sessions", "/lab/fixation", "/lab/race", "/tutorial", "POST /value"} {
+			var body string
+			if page, ok := strings.CutPrefix(path, "POST "); ok {
+				// The expired page: a form posted with no session cookie.
+				_, body = newBrowser(t, srv).post(page+"?lang="+lang, form("_csrf", "x"), "Accept-Language", "fr")
+			} else {
+				_, body = b.get(path+"?lang="+lang, "Accept-Language", "fr")
+			}
 			if !strings.Contains(body, `<html lang="`+lang+`">`) {
 				t.Errorf("%s in %s: wrong lang attribute", path, lang)
 			}
 			for _, prefix := range []string{"index.", "notice.", "cookie.", "redis.", "values.", "actions.", "error.", "type.",
-				"clocks.", "wire.", "nav.", "sessions.", "lab.", "tutorial.", "unit.", "badge.", "footer."} {
+				"clocks.", "wire.", "nav.", "sessions.", "lab.", "race.", "match.", "result.", "flash.", "tutorial.", "unit.", "badge.", "footer."} {
 				// A key shown as text, not as code (the tutorial shows
 				// Express options such as cookie.path in <code>).
 				for rest, at := body, 0; ; {

@@ -2,6 +2,7 @@ package server
 
 import (
 	"encoding/json"
+	"fmt"
 	"time"
 
 	"github.com/gorilla/sessions"
@@ -15,8 +16,18 @@ import (
 // key, never among the session's values, and the next page load takes it
 // in the same round trip that loads the session.
 type flash struct {
-	Action string `json:"action"`         // value, set, delete, rotate
+	Action string `json:"action"`         // value, set, delete, rotate, destroy
 	Name   string `json:"name,omitempty"` // the variable concerned
+	// Before and After are the variable Name as the page shows values,
+	// before and after the change; Had and Has say whether it existed.
+	Before string `json:"before,omitempty"`
+	Had    bool   `json:"had,omitempty"`
+	After  string `json:"after,omitempty"`
+	Has    bool   `json:"has,omitempty"`
+	// OldID and NewID are the session's IDs before and after a rotation;
+	// a destroy has only OldID.
+	OldID string `json:"old_id,omitempty"`
+	NewID string `json:"new_id,omitempty"`
 	// OldKeyLeft says a rotation could not confirm that the old key was
 	// deleted: it may remain until its TTL ends.
 	OldKeyLeft bool `json:"old_key_left,omitempty"`
@@ -32,14 +43,27 @@ const (
 	maxFlashBytes = 4 << 10
 )
 
-// report is the store's Report of a change: done, with what the POST
-// carried and sent so far, capped at maxFlashBytes.
-func (a *App) report(c echo.Context, done flash) sessionstore.Report {
-	return sessionstore.Report{TTL: flashTTL, Make: func(_ *sessions.Session, problem error) []byte {
+// report is the store's Report of a change: done (which the change's edit
+// may still fill in), the session's ID after it, and what the POST carried
+// and sent so far, capped at maxFlashBytes.
+func (a *App) report(c echo.Context, done *flash) sessionstore.Report {
+	return sessionstore.Report{TTL: flashTTL, Make: func(sess *sessions.Session, problem error) []byte {
 		done.OldKeyLeft = problem != nil
+		if done.Action == "rotate" {
+			done.NewID = sess.ID
+		}
 		done.Exchange = a.currentExchange(c)
 		return done.encode()
 	}}
+}
+
+// shownValue is values[name] as the page shows it, and whether it exists.
+func shownValue(values map[any]any, name string) (string, bool) {
+	v, ok := values[name]
+	if !ok {
+		return "", false
+	}
+	return fmt.Sprint(v), true
 }
 
 // encode is f as JSON within maxFlashBytes: the commands, the only part

@@ -15,13 +15,20 @@ import (
 )
 
 // showIndex is the tutorial's GET /: it opens (or creates) the session and
-// shows the cookie, the Redis key and the values side by side.
+// shows the cookie, the Redis key and the values side by side. After a
+// destroy, ?report= names what the destroy left for this page.
 func (a *App) showIndex(c echo.Context) error {
 	v, err := a.sessions.Open(c.Response(), c.Request())
 	if err != nil {
 		return err
 	}
-	return c.Render(http.StatusOK, "index", a.indexPage(c, v))
+	done := parseFlash(v.Flash)
+	if token := c.QueryParam("report"); token != "" {
+		if b, err := a.sessions.TakeReport(c.Request().Context(), token); err == nil && b != nil {
+			done = parseFlash(b)
+		}
+	}
+	return c.Render(http.StatusOK, "index", a.indexPage(c, v, done))
 }
 
 // showSessionJSON is showIndex for scripts: the same state as JSON.
@@ -39,7 +46,7 @@ func (a *App) regenerateValue(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return a.changeValues(c, id, flash{Action: "value", Name: "value"}, func(s *sessions.Session) error {
+	return a.changeValues(c, id, &flash{Action: "value", Name: "value"}, func(s *sessions.Session) error {
 		return setValue(s, "value", mathrand.Float64())
 	})
 }
@@ -54,7 +61,7 @@ func (a *App) setVariable(c echo.Context) error {
 	if err := errors.Join(validateName(name), validateValue(value)); err != nil {
 		return err
 	}
-	return a.changeValues(c, id, flash{Action: "set", Name: name}, func(s *sessions.Session) error {
+	return a.changeValues(c, id, &flash{Action: "set", Name: name}, func(s *sessions.Session) error {
 		return setValue(s, name, value)
 	})
 }
@@ -73,7 +80,7 @@ func (a *App) deleteVariable(c echo.Context) error {
 	if err := validateName(name); err != nil {
 		return err
 	}
-	return a.changeValues(c, id, flash{Action: "delete", Name: name}, func(s *sessions.Session) error {
+	return a.changeValues(c, id, &flash{Action: "delete", Name: name}, func(s *sessions.Session) error {
 		delete(s.Values, name)
 		return nil
 	})
@@ -85,7 +92,7 @@ func (a *App) rotateSession(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	sess, err := a.sessions.Rotate(c.Response(), c.Request(), id, a.report(c, flash{Action: "rotate"}))
+	sess, err := a.sessions.Rotate(c.Response(), c.Request(), id, a.report(c, &flash{Action: "rotate", OldID: id}))
 	if sess == nil {
 		return err
 	}
@@ -104,7 +111,9 @@ func (a *App) destroySession(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := a.sessions.Destroy(c.Response(), c.Request(), id); err != nil {
+	done := &flash{Action: "destroy", OldID: id}
+	token, err := a.sessions.Destroy(c.Response(), c.Request(), id, a.report(c, done))
+	if err != nil {
 		return err
 	}
 	if wantsJSON(c.Request()) {
@@ -113,7 +122,13 @@ func (a *App) destroySession(c echo.Context) error {
 			Commands:  commandsOf(c),
 		})
 	}
-	return c.Redirect(http.StatusSeeOther, "/")
+	next := nextPage(c.Request())
+	if token != "" && next == "/#result" {
+		// The report lives under a random token of its own, not in the
+		// session that is gone: the next page takes it once.
+		next = "/?report=" + token + "#result"
+	}
+	return c.Redirect(http.StatusSeeOther, next)
 }
 
 // destroyedState answers a JSON client's /destroy: there is no session
@@ -145,10 +160,18 @@ func (a *App) checkLive(c echo.Context) error {
 	return c.JSON(http.StatusOK, healthState{Status: "ok", Version: a.version})
 }
 
-// changeValues applies edit to session id under its lock and answers with
-// the new state.
-func (a *App) changeValues(c echo.Context, id string, done flash, edit func(*sessions.Session) error) error {
-	sess, err := a.sessions.Change(c.Response(), c.Request(), id, edit, a.report(c, done))
+// changeValues applies edit to session id under its lock, noting in done
+// the variable done.Name before and after, and answers with the new state.
+func (a *App) changeValues(c echo.Context, id string, done *flash, edit func(*sessions.Session) error) error {
+	noted := func(s *sessions.Session) error {
+		done.Before, done.Had = shownValue(s.Values, done.Name)
+		if err := edit(s); err != nil {
+			return err
+		}
+		done.After, done.Has = shownValue(s.Values, done.Name)
+		return nil
+	}
+	sess, err := a.sessions.Change(c.Response(), c.Request(), id, noted, a.report(c, done))
 	if err != nil {
 		return err
 	}
@@ -185,7 +208,7 @@ func (a *App) authorize(c echo.Context) (string, url.Values, error) {
 // client, with a warning when part of the change could not be confirmed.
 func (a *App) changed(c echo.Context, sess *sessions.Session, problem error) error {
 	if !wantsJSON(c.Request()) {
-		return c.Redirect(http.StatusSeeOther, "/")
+		return c.Redirect(http.StatusSeeOther, nextPage(c.Request()))
 	}
 	entry, err := a.sessions.Inspect(c.Request().Context(), sess.ID)
 	if err != nil {
@@ -196,6 +219,19 @@ func (a *App) changed(c echo.Context, sess *sessions.Session, problem error) err
 		st.Warning = translate("en", "flash.old_key_left")
 	}
 	return c.JSON(http.StatusOK, st)
+}
+
+// nextPage is where a form POST's 303 goes: to the main page's result, or
+// back to the tutorial step whose button sent it (form field return_step).
+// Nothing else is accepted, so a form cannot send the visitor elsewhere.
+func nextPage(r *http.Request) string {
+	step := r.PostForm.Get("return_step")
+	for _, s := range tutorialSteps {
+		if s.ID == step {
+			return "/tutorial#step-" + step
+		}
+	}
+	return "/#result"
 }
 
 // postForm returns the fields of the request body (url-encoded or

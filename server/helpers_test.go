@@ -43,7 +43,7 @@ func testConfig(t testing.TB) Config {
 // and deletes every key it wrote when the test ends.
 func newTestApp(t testing.TB, cfg Config, rdb *redisconn.Conn) *App {
 	t.Helper()
-	app, err := New(cfg, rdb, os.DirFS("../templates"), os.DirFS("../static"))
+	app, err := New(cfg, rdb, Files{Templates: os.DirFS("../templates"), Static: os.DirFS("../static"), Source: os.DirFS("..")})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,34 +10,58 @@ import (
 var languageMatcher = language.NewMatcher([]language.Tag{language.English, language.Japanese})
 
 const (
-	langCookie = "lang"
-	langKey    = "lang" // of the echo.Context value chooseLanguage sets
+	langCookie    = "lang"
+	presentCookie = "present"
+	langKey       = "lang" // of the echo.Context value choosePreferences sets
 )
 
-// chooseLanguage picks the page language once per request: ?lang=ja|en
-// (remembered in a cookie of its own, not in the session), else that
-// cookie, else Accept-Language. Pages read it with langOf.
-func (a *App) chooseLanguage(next echo.HandlerFunc) echo.HandlerFunc {
+// choosePreferences picks the page language and presenter mode once per
+// request. The language: ?lang=ja|en (remembered in a cookie of its own,
+// not in the session), else that cookie, else Accept-Language; pages read
+// it with langOf. Presenter mode: ?present=1 (remembered the same way)
+// until ?present=0; pages read it with presenting.
+func (a *App) choosePreferences(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		if l := c.QueryParam("lang"); isLang(l) {
-			c.SetCookie(a.languageCookie(l))
+			c.SetCookie(a.preferenceCookie(langCookie, l))
+		}
+		switch c.QueryParam("present") {
+		case "1":
+			c.SetCookie(a.preferenceCookie(presentCookie, "1"))
+		case "0":
+			gone := a.preferenceCookie(presentCookie, "")
+			gone.MaxAge = -1
+			c.SetCookie(gone)
 		}
 		c.Set(langKey, pickLang(c.Request()))
 		return next(c)
 	}
 }
 
-// languageCookie is the one place that decides the lang cookie's
-// attributes: a year long, never sent cross-site with a POST, HTTPS only in
-// production like the session cookie.
-func (a *App) languageCookie(lang string) *http.Cookie {
+// preferenceCookie is the one place that decides the attributes of the
+// lang and present cookies: a year long, never sent cross-site with a
+// POST, HTTPS only in production like the session cookie.
+func (a *App) preferenceCookie(name, value string) *http.Cookie {
 	return &http.Cookie{
-		Name: langCookie, Value: lang, Path: "/", MaxAge: 365 * 24 * 3600,
+		Name: name, Value: value, Path: "/", MaxAge: 365 * 24 * 3600,
 		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: a.cfg.Production,
 	}
 }
 
-// langOf is the language chooseLanguage picked for c's request.
+// presenting reports presenter mode for r: ?present=1, or its cookie
+// unless ?present=0.
+func presenting(r *http.Request) bool {
+	switch r.URL.Query().Get("present") {
+	case "1":
+		return true
+	case "0":
+		return false
+	}
+	ck, err := r.Cookie(presentCookie)
+	return err == nil && ck.Value == "1"
+}
+
+// langOf is the language choosePreferences picked for c's request.
 func langOf(c echo.Context) string {
 	if l, ok := c.Get(langKey).(string); ok {
 		return l

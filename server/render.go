@@ -22,6 +22,7 @@ var pageFiles = map[string]string{
 	"tutorial": "tutorial.html",
 	"sessions": "sessions.html",
 	"lab":      "lab.html",
+	"racelab":  "racelab.html",
 }
 
 // translator is any page data: it has the page's T.

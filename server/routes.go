@@ -23,6 +23,8 @@ func (a *App) routes(static fs.FS) {
 	e.GET("/sessions", a.showSessions)
 	e.GET("/lab/fixation", a.showFixationLab)
 	e.POST("/lab/fixation", a.runFixationLab)
+	e.GET("/lab/race", a.showRaceLab)
+	e.POST("/lab/race", a.runRaceLab)
 	e.GET("/tutorial", a.showTutorial)
 	e.GET(ReadinessPath, a.checkReady)
 	e.GET(LivenessPath, a.checkLive)

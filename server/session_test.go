@@ -191,7 +191,7 @@ func TestEachButtonAsSeenInRedis(t *testing.T) {
 	post := func(path string, pairs ...string) {
 		t.Helper()
 		resp, body := b.post(path, form(append([]string{"_csrf", token}, pairs...)...))
-		if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/" {
+		if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/#result" {
 			t.Fatalf("POST %s: status %d Location %q: %s", path, resp.StatusCode, resp.Header.Get("Location"), body)
 		}
 	}
@@ -451,9 +451,10 @@ func TestPageShowsWhatTheLastPostChanged(t *testing.T) {
 		form []string
 		want string
 	}{
-		{"/value", nil, "A new random number was stored in value."},
-		{"/set", []string{"name", "colour", "value", "blue"}, "The variable colour was stored."},
-		{"/delete", []string{"name", "colour"}, "The variable colour was deleted"},
+		{"/value", nil, "A new random number went into value."},
+		{"/set", []string{"name", "colour", "value", "blue"}, "colour was stored."},
+		{"/delete", []string{"name", "colour"}, "colour was deleted."},
+		{"/delete", []string{"name", "colour"}, "There was no variable colour, so nothing was deleted"},
 		{"/rotate", nil, "The session moved to a new ID"},
 	} {
 		resp, _ := b.post(tc.path, form(append([]string{"_csrf", token}, tc.form...)...))
@@ -463,7 +464,7 @@ func TestPageShowsWhatTheLastPostChanged(t *testing.T) {
 		if _, body := b.get("/"); !strings.Contains(body, tc.want) {
 			t.Errorf("after POST %s the page does not say %q", tc.path, tc.want)
 		}
-		if _, body := b.get("/"); strings.Contains(body, tc.want) || strings.Contains(body, `class="notice`) {
+		if _, body := b.get("/"); strings.Contains(body, tc.want) || strings.Contains(body, `class="result"`) {
 			t.Errorf("the notice of POST %s is shown twice", tc.path)
 		}
 		token = b.state().CSRFToken

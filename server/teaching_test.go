@@ -112,7 +112,8 @@ func TestCommandLogOfEachStep(t *testing.T) {
 	if err := json.Unmarshal([]byte(body), &destroyed); err != nil || resp.StatusCode != http.StatusOK {
 		t.Fatalf("destroy: %d %s", resp.StatusCode, body)
 	}
-	check("destroy", destroyed.Commands, "SET "+lock+"ID EX NX -> OK", "DEL ID -> int", "DEL "+flash+"ID -> int", `EVAL "if -> int`)
+	check("destroy", destroyed.Commands, "SET "+lock+"ID EX NX -> OK", "DEL ID -> int", "DEL "+flash+"ID -> int",
+		"SET report:"+cfg.KeyPrefix+"ID EX -> OK", `EVAL "if -> int`)
 }
 
 // TestPageShowsTheWire checks the HTTP headers and commands shown for a
@@ -227,7 +228,7 @@ func TestFixationLabLeavesNoKey(t *testing.T) {
 			t.Errorf("lab result lacks %q", want)
 		}
 	}
-	keys, err := scanKeys(context.Background(), rdb.Client, "*fixation-lab:"+cfg.KeyPrefix+"*")
+	keys, err := scanKeys(context.Background(), rdb.Client, "*lab:"+cfg.KeyPrefix+"*")
 	if err != nil || len(keys) != 0 {
 		t.Errorf("the lab left %v (%v)", keys, err)
 	}

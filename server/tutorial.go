@@ -18,8 +18,9 @@ func (a *App) showTutorial(c echo.Context) error {
 
 // goRef names a piece of this repository: a file relative to the repository
 // root and, unless Func is empty, a function in it, written as Go
-// documentation writes it: "name", "T.name" or "(*T).name". A test checks
-// that every one exists.
+// documentation writes it: "name", "T.name" or "(*T).name". The page shows
+// its source, which New cuts from the embedded files (source.go); a
+// reference to anything that is not there stops the start.
 type goRef struct {
 	File string
 	Func string
@@ -32,10 +33,18 @@ type tutorialStep struct {
 	ID      string   // also the HTML anchor: #step-<ID>
 	Extra   bool     // not in the original tutorial
 	Express []string // the Express-side API names the tutorial used
-	Go      []goRef  // what does the same job here
-	Run     string   // a shell command to run first, if any
-	Button  string   // catalog key of the main page's button to press, if any
-	Link    bool     // offer a link to the main page
+	// ExpressCode does the step in Express. It is written for this project,
+	// short, and does what the tutorial's code does; it is not a quote.
+	ExpressCode string
+	Go          []goRef // what does the same job here; the page shows its code
+	Run         string  // a shell command to run first, if any
+	Button      string  // catalog key of the main page's button to press, if any
+	// Post is the path the step's own button on /tutorial posts to, and
+	// PostLabel the catalog key of its label. The form sends return_step,
+	// so the answer comes back to the step (see nextPage).
+	Post      string
+	PostLabel string
+	Link      bool // offer a link to the main page
 	// Settings shows the configuration this app is running with.
 	Settings bool
 	// See lists where to look afterwards: "terminal", "cookie", "redis",
@@ -51,6 +60,11 @@ var tutorialSteps = []tutorialStep{
 	{
 		ID:      "install",
 		Express: []string{"npm install", "package.json", "express", "express-session", "connect-redis"},
+		ExpressCode: `# Express 3 and the two session modules,
+# recorded in package.json
+npm install --save express@3 \
+  express-session connect-redis
+node app.js`,
 		Go: []goRef{
 			{File: "go.mod"},
 			{File: "main.go", Func: "run"},
@@ -64,6 +78,24 @@ var tutorialSteps = []tutorialStep{
 	{
 		ID:      "configure",
 		Express: []string{"cookieParser", "express-session", "key", "RedisStore", "host", "port", "prefix", "cookie.path", "cookie.maxAge"},
+		ExpressCode: `// app.js
+const express = require('express');
+const session = require('express-session');
+const RedisStore = require('connect-redis')(session);
+
+const app = express();
+app.use(express.cookieParser('WANTEDSECRET'));
+app.use(session({
+  key: 'web.engineer', // the cookie's name
+  store: new RedisStore({
+    host: '127.0.0.1',
+    port: 6379,
+    prefix: 'dev.blog',
+  }),
+  // maxAge is in ms: two minutes
+  cookie: { path: '/', maxAge: 120000 },
+}));
+app.listen(3000);`,
 		Go: []goRef{
 			{File: "server/config.go", Func: "ConfigFromEnv"},
 			{File: "internal/sessionstore/store.go", Func: "cookieOptions"},
@@ -77,18 +109,38 @@ var tutorialSteps = []tutorialStep{
 	{
 		ID:      "create",
 		Express: []string{"app.get('/')", "req.session.value", "Math.random()"},
+		ExpressCode: `app.get('/', (req, res) => {
+  // Keep the number the session holds;
+  // draw one only when it has none.
+  if (req.session.value === undefined) {
+    req.session.value = Math.random();
+  }
+  res.send('value: ' + req.session.value);
+});`,
 		Go: []goRef{
 			{File: "server/handlers.go", Func: "(*App).showIndex"},
 			{File: "internal/sessionstore/store.go", Func: "(*Store).Open"},
 			{File: "internal/sessionstore/store.go", Func: "(*Store).Create"},
 		},
-		Link: true,
-		See:  []string{"cookie", "redis", "values"},
-		CLI:  []string{"GET {key}"},
+		Post:      "/value",
+		PostLabel: "actions.value",
+		Link:      true,
+		See:       []string{"cookie", "redis", "values"},
+		CLI:       []string{"GET {key}"},
 	},
 	{
 		ID:      "inspect",
 		Express: []string{"connect-redis", "RedisStore", "prefix"},
+		ExpressCode: `// The tutorial looked with a Redis viewer.
+// connect-redis keeps each session as JSON
+// under the prefix followed by the cookie's ID:
+app.get('/where', (req, res) => {
+  res.json({
+    cookieID: req.sessionID,
+    redisKey: 'dev.blog' + req.sessionID,
+    stored: req.session,
+  });
+});`,
 		Go: []goRef{
 			{File: "internal/sessionstore/keys.go", Func: "Keys.Session"},
 			{File: "internal/sessionstore/serializer.go", Func: "JSONSerializer.Serialize"},
@@ -105,10 +157,17 @@ var tutorialSteps = []tutorialStep{
 			{File: "server/handlers.go", Func: "(*App).deleteVariable"},
 			{File: "internal/sessionstore/store.go", Func: "(*Store).Change"},
 		},
-		Button: "actions.delete",
-		Link:   true,
-		See:    []string{"cookie", "redis", "values"},
-		CLI:    []string{"GET {key}"},
+		ExpressCode: `app.get('/session-delete', (req, res) => {
+  // Only this variable goes; the session stays.
+  delete req.session.value;
+  res.send('value deleted');
+});`,
+		Button:    "actions.delete",
+		Post:      "/delete",
+		PostLabel: "actions.delete",
+		Link:      true,
+		See:       []string{"cookie", "redis", "values"},
+		CLI:       []string{"GET {key}"},
 	},
 	{
 		ID:      "destroy",
@@ -117,10 +176,19 @@ var tutorialSteps = []tutorialStep{
 			{File: "server/handlers.go", Func: "(*App).destroySession"},
 			{File: "internal/sessionstore/store.go", Func: "(*Store).Destroy"},
 		},
-		Button: "actions.destroy",
-		Link:   true,
-		See:    []string{"cookie", "redis", "values"},
-		CLI:    []string{"EXISTS {key}", "--scan --pattern '{pattern}'"},
+		ExpressCode: `app.get('/session-destroy', (req, res) => {
+  // Deletes the session in Redis. The browser
+  // keeps its cookie and sends the dead ID once.
+  req.session.destroy((err) => {
+    res.send(err ? 'not destroyed' : 'destroyed');
+  });
+});`,
+		Button:    "actions.destroy",
+		Post:      "/destroy",
+		PostLabel: "actions.destroy",
+		Link:      true,
+		See:       []string{"cookie", "redis", "values"},
+		CLI:       []string{"EXISTS {key}", "--scan --pattern '{pattern}'"},
 	},
 	{
 		ID:      "rotate",
@@ -130,10 +198,19 @@ var tutorialSteps = []tutorialStep{
 			{File: "server/handlers.go", Func: "(*App).rotateSession"},
 			{File: "internal/sessionstore/store.go", Func: "(*Store).Rotate"},
 		},
-		Button: "actions.rotate",
-		Link:   true,
-		See:    []string{"cookie", "redis", "values"},
-		CLI:    []string{"GET {key}", "--scan --pattern '{pattern}'"},
+		ExpressCode: `app.post('/rotate', (req, res) => {
+  // A new ID and an empty session:
+  // the values do not come along.
+  req.session.regenerate((err) => {
+    res.send(err ? 'failed' : 'new ' + req.sessionID);
+  });
+});`,
+		Button:    "actions.rotate",
+		Post:      "/rotate",
+		PostLabel: "actions.rotate",
+		Link:      true,
+		See:       []string{"cookie", "redis", "values"},
+		CLI:       []string{"GET {key}", "--scan --pattern '{pattern}'"},
 	},
 }
 
@@ -168,6 +245,9 @@ func (s tutorialStep) messageKeys() []string {
 	if s.Button != "" {
 		keys = append(keys, s.Button)
 	}
+	if s.PostLabel != "" {
+		keys = append(keys, s.PostLabel)
+	}
 	return keys
 }
 
@@ -183,13 +263,18 @@ type tutorialPage struct {
 	SessionID string
 	// Placeholder stands for the ID when there is none.
 	Placeholder string
+	// CSRFToken is the live session's token, for the steps' own buttons;
+	// "" without a live session, when the page shows no buttons.
+	CSRFToken string
 }
 
-// tutorialView is a step with its commands written out for this visitor.
+// tutorialView is a step with its commands written out for this visitor
+// and the source of its Go code.
 type tutorialView struct {
 	tutorialStep
 	Number   int
 	Commands []string
+	Code     []sourceCode // one for each of Go, in order
 }
 
 // sessionPlaceholder stands for the session ID in commands when the visitor
@@ -214,7 +299,15 @@ func (a *App) tutorialPage(c echo.Context) tutorialPage {
 		for j, args := range s.CLI {
 			cmds[j] = a.redis.CLI + " " + fill.Replace(args)
 		}
-		steps[i] = tutorialView{tutorialStep: s, Number: i + 1, Commands: cmds}
+		code := make([]sourceCode, len(s.Go))
+		for j, ref := range s.Go {
+			code[j] = a.sources[ref]
+		}
+		steps[i] = tutorialView{tutorialStep: s, Number: i + 1, Commands: cmds, Code: code}
+	}
+	token := ""
+	if id != "" {
+		token = csrfToken(a.cfg.Secret, id)
 	}
 	return tutorialPage{
 		page:        p,
@@ -224,6 +317,7 @@ func (a *App) tutorialPage(c echo.Context) tutorialPage {
 		MaxAge:      a.cfg.MaxAge,
 		SessionID:   id,
 		Placeholder: sessionPlaceholder,
+		CSRFToken:   token,
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -114,13 +115,15 @@ type page struct {
 	Embedded bool
 	Instance string
 	Version  string
+	Present  bool // presenter mode: big type, explanations hidden
 }
 
 // T returns the page's text for a message key; see messages.go.
 func (p page) T(key string) string { return translate(p.Lang, key) }
 
 func (a *App) page(c echo.Context, titleKey string) page {
-	return page{Path: c.Request().URL.Path, Lang: langOf(c), TitleKey: titleKey, Embedded: a.redis.Embedded, Instance: a.instance, Version: a.version}
+	return page{Path: c.Request().URL.Path, Lang: langOf(c), TitleKey: titleKey, Embedded: a.redis.Embedded, Instance: a.instance, Version: a.version,
+		Present: presenting(c.Request())}
 }
 
 // indexPage is the data of the main page.
@@ -128,7 +131,10 @@ type indexPage struct {
 	page
 	Session sessionState
 	Rows    []valueRow
-	Flash   flash
+	// Flash is what the POST before this page changed, if the page follows
+	// one; Result is the same, ready to show before → after.
+	Flash  flash
+	Result result
 	// Key is the session's Redis key in two parts, so that the page can
 	// mark the ID: the prefix and the ID the store put together.
 	Key     keyParts
@@ -146,10 +152,48 @@ type indexPage struct {
 // keyParts is a session key split where the ID starts.
 type keyParts struct{ Prefix, ID string }
 
-// exchangeBlock is one request's exchange under a heading.
+// exchangeBlock is one request's exchange under a heading, its Redis
+// commands split into the tutorial's own and this app's bookkeeping.
 type exchangeBlock struct {
 	TitleKey string
 	*exchange
+	Main, Bookkeeping []commandlog.Command
+}
+
+func newExchangeBlock(titleKey string, e *exchange) exchangeBlock {
+	main, bookkeeping := splitCommands(e.Commands)
+	return exchangeBlock{TitleKey: titleKey, exchange: e, Main: main, Bookkeeping: bookkeeping}
+}
+
+// result is the last change as the page's result block shows it.
+type result struct {
+	flash
+	OldKey string // of the old ID, after a rotate or destroy
+	// DelCommand and DelReply are the DEL of the old key as the POST sent it
+	// and Redis answered; ExpiredCookie the Set-Cookie that expired the
+	// cookie (destroy).
+	DelCommand, DelReply string
+	ExpiredCookie        string
+}
+
+// newResult finds in what the POST sent what its result block shows.
+func (a *App) newResult(f flash) result {
+	r := result{flash: f}
+	if f.OldID == "" || f.Exchange == nil {
+		return r
+	}
+	r.OldKey = a.keys.Session(f.OldID)
+	for _, cmd := range f.Exchange.Commands {
+		if cmd.Command == "DEL "+r.OldKey {
+			r.DelCommand, r.DelReply = cmd.Command, cmd.Reply
+		}
+	}
+	for _, h := range f.Exchange.SetCookies {
+		if strings.HasPrefix(h, a.sessions.CookieName()+"=;") && strings.Contains(h, "Max-Age=0") {
+			r.ExpiredCookie = h
+		}
+	}
+	return r
 }
 
 type valueRow struct {
@@ -158,7 +202,7 @@ type valueRow struct {
 
 type limits struct{ NameLength, ValueBytes, Variables int }
 
-func (a *App) indexPage(c echo.Context, v *sessionstore.Visit) indexPage {
+func (a *App) indexPage(c echo.Context, v *sessionstore.Visit, done flash) indexPage {
 	p := a.page(c, "index.title")
 	st := a.state(c, v)
 	rows := make([]valueRow, 0, len(st.Values))
@@ -171,7 +215,8 @@ func (a *App) indexPage(c echo.Context, v *sessionstore.Visit) indexPage {
 		page:    p,
 		Session: st,
 		Rows:    rows,
-		Flash:   parseFlash(v.Flash),
+		Flash:   done,
+		Result:  a.newResult(done),
 		Key:     keyParts{Prefix: a.keys.Prefix, ID: v.Session.ID},
 		Expires: time.Now().Add(time.Duration(st.Cookie.MaxAge) * time.Second).UTC(),
 		CLI: []string{
@@ -182,10 +227,10 @@ func (a *App) indexPage(c echo.Context, v *sessionstore.Visit) indexPage {
 		},
 		Limits: limits{MaxNameLength, MaxValueBytes, MaxVariables},
 	}
-	if data.Flash.Exchange != nil {
-		data.Exchanges = append(data.Exchanges, exchangeBlock{"wire.previous", data.Flash.Exchange})
+	if done.Exchange != nil {
+		data.Exchanges = append(data.Exchanges, newExchangeBlock("wire.previous", done.Exchange))
 	}
-	data.Exchanges = append(data.Exchanges, exchangeBlock{"wire.this", a.currentExchange(c)})
+	data.Exchanges = append(data.Exchanges, newExchangeBlock("wire.this", a.currentExchange(c)))
 	if a.sessions.Encoding() == "json" {
 		var out bytes.Buffer
 		if json.Indent(&out, v.Entry.Raw, "", "  ") == nil {
@@ -216,9 +261,11 @@ func typeName(v any) string {
 type errorPage struct {
 	page
 	Status     int
+	Code       string
 	MessageKey string
+	MaxAge     int // the session lifetime, which the expired page names
 }
 
 func (a *App) errorPage(c echo.Context, e *appError) errorPage {
-	return errorPage{page: a.page(c, "error.title"), Status: e.Status, MessageKey: e.Key}
+	return errorPage{page: a.page(c, "error.title"), Status: e.Status, Code: e.Code, MessageKey: e.Key, MaxAge: a.cfg.MaxAge}
 }

@@ -79,3 +79,27 @@ func recordCommands(next echo.HandlerFunc) echo.HandlerFunc {
 		return next(c)
 	}
 }
+
+// bookkeepingKeys are the key kinds of this app's own bookkeeping (see
+// sessionstore.Keys), which the tutorial's Express app has none of.
+var bookkeepingKeys = []string{"lock:", "flash:", "report:", "rate:"}
+
+// splitCommands separates the commands the tutorial's app would send too
+// (the session key's SET, GET, DEL...) from this app's own bookkeeping:
+// the change lock (SET NX and the unlock EVAL), the report carried across
+// a redirect, and the count of new sessions.
+func splitCommands(cmds []commandlog.Command) (main, bookkeeping []commandlog.Command) {
+	for _, c := range cmds {
+		name, rest, _ := strings.Cut(c.Command, " ")
+		own := name == "EVAL"
+		for _, kind := range bookkeepingKeys {
+			own = own || strings.HasPrefix(rest, kind)
+		}
+		if own {
+			bookkeeping = append(bookkeeping, c)
+		} else {
+			main = append(main, c)
+		}
+	}
+	return main, bookkeeping
+}

@@ -31,6 +31,10 @@ func (k Keys) Lock(id string) string { return "lock:" + k.Session(id) }
 // page its redirect leads to.
 func (k Keys) Flash(id string) string { return "flash:" + k.Session(id) }
 
+// Report is the key of a destroyed session's report to the next page,
+// named by a random token instead of the session's ID.
+func (k Keys) Report(token string) string { return "report:" + k.Prefix + token }
+
 // NewSessions is the key counting the sessions client made in the minute
 // window (Unix time / 60).
 func (k Keys) NewSessions(client string, window int64) string {
@@ -40,9 +44,9 @@ func (k Keys) NewSessions(client string, window int64) string {
 // Pattern is the SCAN MATCH pattern of every session key.
 func (k Keys) Pattern() string { return k.Prefix + "*" }
 
-// Lab is the key scheme of the fixation lab's throw-away sessions: no
+// Lab is the key scheme of the labs' throw-away sessions: no
 // session key starts with it, and the lab deletes what it wrote.
-func (k Keys) Lab() Keys { return Keys{Prefix: "fixation-lab:" + k.Prefix} }
+func (k Keys) Lab() Keys { return Keys{Prefix: "lab:" + k.Prefix} }
 
 // ID returns the session ID that key holds, and false when key is not a
 // session key of this scheme (a lock or flash key, a key of another app
@@ -60,7 +64,7 @@ func (k Keys) ID(key string) (string, bool) {
 func (k Keys) ACLPatterns() []string {
 	lab := k.Lab()
 	return []string{
-		k.Pattern(), "lock:" + k.Pattern(), "flash:" + k.Pattern(), "rate:new:" + k.Pattern(),
+		k.Pattern(), "lock:" + k.Pattern(), "flash:" + k.Pattern(), "report:" + k.Pattern(), "rate:new:" + k.Pattern(),
 		lab.Pattern(), "lock:" + lab.Pattern(), "flash:" + lab.Pattern(),
 	}
 }

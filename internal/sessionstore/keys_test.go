@@ -13,7 +13,7 @@ func TestKeys(t *testing.T) {
 		{k.Lock(id), "lock:dev.blog:" + id},
 		{k.Flash(id), "flash:dev.blog:" + id},
 		{k.Pattern(), "dev.blog:*"},
-		{k.Lab().Session(id), "fixation-lab:dev.blog:" + id},
+		{k.Lab().Session(id), "lab:dev.blog:" + id},
 	} {
 		if tc.got != tc.want {
 			t.Errorf("got %q, want %q", tc.got, tc.want)
@@ -40,7 +40,8 @@ func TestACLPatternsCoverEveryKey(t *testing.T) {
 	for _, prefix := range []string{"dev.blog:", "dev.blog", ""} {
 		k := Keys{Prefix: prefix}
 		id := "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
-		for _, key := range []string{k.Session(id), k.Lock(id), k.Flash(id), k.Lab().Session(id), k.Lab().Lock(id), k.Lab().Flash(id)} {
+		for _, key := range []string{k.Session(id), k.Lock(id), k.Flash(id), k.Report(id), k.NewSessions("203.0.113.9", 29933142),
+			k.Lab().Session(id), k.Lab().Lock(id), k.Lab().Flash(id)} {
 			covered := false
 			for _, p := range k.ACLPatterns() {
 				if ok, _ := path.Match(p, key); ok {
@@ -52,7 +53,7 @@ func TestACLPatternsCoverEveryKey(t *testing.T) {
 			}
 		}
 		if prefix != "" {
-			for _, key := range []string{k.Lock(id), k.Flash(id), k.Lab().Session(id)} {
+			for _, key := range []string{k.Lock(id), k.Flash(id), k.Report(id), k.NewSessions("203.0.113.9", 1), k.Lab().Session(id)} {
 				if ok, _ := path.Match(k.Pattern(), key); ok {
 					t.Errorf("prefix %q: the session scan would list %s", prefix, key)
 				}

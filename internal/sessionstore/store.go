@@ -392,18 +392,49 @@ func (s *Store) Rotate(w http.ResponseWriter, r *http.Request, id string, report
 // Destroy deletes session id (and any report left for it) from Redis and
 // expires the cookie on w in the same response. The stock store does both
 // for the session when Save sees a negative MaxAge.
-func (s *Store) Destroy(w http.ResponseWriter, r *http.Request, id string) error {
-	return s.withLock(r.Context(), id, func(ctx context.Context) error {
+//
+// A destroyed session cannot carry a report to the next page, so report,
+// if it makes one, is stored under a key of its own named by a fresh random
+// token, which Destroy returns ("" when there is none): the next page finds
+// it with TakeReport.
+func (s *Store) Destroy(w http.ResponseWriter, r *http.Request, id string, report Report) (token string, err error) {
+	err = s.withLock(r.Context(), id, func(ctx context.Context) error {
 		sess := s.blank()
 		sess.ID = id
 		sess.Options.MaxAge = -1
 		if err := s.save(w, r, sess); err != nil {
 			return err
 		}
-		// Best effort: the report would only describe a session that is gone.
+		// Best effort: the flash would only describe a session that is gone.
 		s.rdb.Del(ctx, s.opts.Keys.Flash(id))
+		if report.Make == nil {
+			return nil
+		}
+		if b := report.Make(sess, nil); b != nil {
+			t, err := NewID()
+			if err == nil && s.rdb.Set(ctx, s.opts.Keys.Report(t), b, report.TTL).Err() == nil {
+				token = t
+			}
+		}
 		return nil
 	})
+	return token, err
+}
+
+// TakeReport returns and deletes the report Destroy stored under token, or
+// nil when there is none (any more): a report is read once.
+func (s *Store) TakeReport(ctx context.Context, token string) ([]byte, error) {
+	if !ValidID(token) {
+		return nil, nil
+	}
+	b, err := s.rdb.GetDel(ctx, s.opts.Keys.Report(token)).Bytes()
+	switch {
+	case errors.Is(err, redis.Nil):
+		return nil, nil
+	case err != nil:
+		return nil, unavailable(err)
+	}
+	return b, nil
 }
 
 // putReport stores what report makes of sess, best effort.

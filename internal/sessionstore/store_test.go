@@ -199,8 +199,17 @@ func TestDestroyDeletesKeyAndCookie(t *testing.T) {
 	v, _ := open(t, s, "")
 	id := v.Session.ID
 	w := httptest.NewRecorder()
-	if err := s.Destroy(w, request(s.CookieName(), id), id); err != nil {
+	token, err := s.Destroy(w, request(s.CookieName(), id), id, Report{Make: func(sess *sessions.Session, _ error) []byte {
+		return []byte("destroyed " + sess.ID)
+	}, TTL: time.Minute})
+	if err != nil {
 		t.Fatal(err)
+	}
+	if b, err := s.TakeReport(context.Background(), token); err != nil || string(b) != "destroyed "+id {
+		t.Errorf("the destroy report: %q, %v", b, err)
+	}
+	if b, _ := s.TakeReport(context.Background(), token); b != nil {
+		t.Errorf("the destroy report was read twice: %q", b)
 	}
 	if exists(t, rdb, s.Keys().Session(id)) {
 		t.Error("the key outlived Destroy")
@@ -208,7 +217,7 @@ func TestDestroyDeletesKeyAndCookie(t *testing.T) {
 	if c := setCookie(w, s.CookieName()); c == nil || c.MaxAge >= 0 || c.Value != "" {
 		t.Errorf("Set-Cookie %v, want the cookie expired", c)
 	}
-	_, err := s.Change(httptest.NewRecorder(), request(s.CookieName(), id), id, func(*sessions.Session) error { return nil }, Report{})
+	_, err = s.Change(httptest.NewRecorder(), request(s.CookieName(), id), id, func(*sessions.Session) error { return nil }, Report{})
 	if !errors.Is(err, ErrNotFound) {
 		t.Errorf("a change after Destroy: %v, want ErrNotFound", err)
 	}
@@ -296,7 +305,7 @@ func TestReportIsTakenOnceAndDestroyedWithTheSession(t *testing.T) {
 	if _, err := s.Change(httptest.NewRecorder(), request(s.CookieName(), id), id, set, report); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Destroy(httptest.NewRecorder(), request(s.CookieName(), id), id); err != nil {
+	if _, err := s.Destroy(httptest.NewRecorder(), request(s.CookieName(), id), id, Report{}); err != nil {
 		t.Fatal(err)
 	}
 	if exists(t, rdb, s.Keys().Flash(id)) {
