@@ -79,8 +79,9 @@ func TestRunServesWithEmbeddedRedis(t *testing.T) {
 	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "embedded Redis") {
 		t.Errorf("GET /: %d, embedded badge shown: %v", resp.StatusCode, strings.Contains(string(body), "embedded Redis"))
 	}
-	if c := resp.Cookies(); len(c) != 1 || c[0].Name != "web.engineer" {
-		t.Errorf("cookies %v", c)
+	// The session's cookie, and the Express twin's remembered expiry.
+	if c := resp.Cookies(); len(c) != 2 || c[0].Name != "web.engineer" || c[1].Name != "twin" {
+		t.Errorf("cookies %v, want web.engineer and twin", c)
 	}
 	printed := out.String()
 	for _, want := range []string{"embedded Redis (miniredis) on 127.0.0.1:", "redis-cli -h 127.0.0.1 -p ", "--scan --pattern 'dev.blog:*'", "SESSION_SECRET is not set"} {

@@ -249,3 +249,39 @@ func TestBrowserPresenterMode(t *testing.T) {
 		t.Error("?present=0 did not leave presenter mode")
 	}
 }
+
+// TestBrowserExpressTwin: the twin shows whole on a desktop and folded on a
+// phone, and its Express-style destroy leaves the cookie, so that the next
+// page sends the dead ID once and starts anew.
+func TestBrowserExpressTwin(t *testing.T) {
+	browser := startChromium(t)
+	for _, screen := range screens {
+		t.Run(screen.name, func(t *testing.T) {
+			s := newScenario(t, browser)
+			s.emulateScreen(screen.width, screen.height, screen.scale, screen.mobile)
+			first := stepFirstVisit(s)
+			shown := eval[bool](s, `(() => { const e = document.querySelector("#twin .facts"); return !!e && e.checkVisibility(); })()`)
+			if shown != !screen.mobile {
+				t.Errorf("the twin's details shown: %v, want shown on a desktop and folded on a phone", shown)
+			}
+			if !screen.mobile {
+				if got := s.box("#twin .facts").Text; !strings.Contains(got, "s%3A"+first.ID+".") {
+					t.Errorf("the twin shows %q, want the signed cookie", got)
+				}
+			} else {
+				s.call("unfold the twin", func() error { return chromedp.Do(s.ctx, chromedp.Click(chromedp.CSS("#twin summary"))) })
+			}
+			s.screenshot(fmt.Sprintf("twin-%s.png", screen.name))
+			s.submit(`.twin-destroy button`)
+			p := s.shown()
+			s.checkNotice(p, "destroy_express", "")
+			if steps := s.box(".destroy-steps").Text; !strings.Contains(steps, first.ID[:8]) {
+				t.Errorf("the report %q does not name the dead ID", steps)
+			}
+			if p.ID == first.ID || !p.IsNew {
+				t.Errorf("after the dead ID the page shows %s (new %v)", p.ID, p.IsNew)
+			}
+			s.screenshot(fmt.Sprintf("twin-%s-after-destroy.png", screen.name))
+		})
+	}
+}

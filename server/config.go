@@ -52,6 +52,13 @@ type Config struct {
 	// goes to the first unless the request's Host is one of them. Empty:
 	// the redirect goes to the request's Host.
 	PublicHosts []string
+	// Express makes the app read and write sessions as express-session and
+	// connect-redis do, sharing them with an Express app of the same secret,
+	// cookie name and prefix (SESSION_COMPAT=express).
+	Express bool
+	// PreviousSecrets still verify signed Express cookies after the secret
+	// changed (SESSION_SECRET_PREVIOUS, comma-separated).
+	PreviousSecrets [][]byte
 	// NewSessionsPerMinute limits how many new sessions one client address
 	// may create per minute, across all instances (RATE_LIMIT_NEW_SESSIONS);
 	// 0 turns the limit off.
@@ -64,6 +71,7 @@ const (
 	DefaultMaxAge     = 120 // the tutorial's cookie maxAge of 120000 ms
 	DefaultCookieName = "web.engineer"
 	DefaultKeyPrefix  = "dev.blog:" // the tutorial's "dev.blog" plus a separator
+	ExpressKeyPrefix  = "dev.blog"  // the tutorial's own, with SESSION_COMPAT=express
 	MinSecretBytes    = 32
 	// DefaultTrustedProxies are loopback and the private ranges, where a
 	// platform's router (Heroku, Render, Fly.io, Railway) connects from.
@@ -122,6 +130,20 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 			bad("SESSION_COOKIE_NAME=%q: want 1-64 characters of A-Z a-z 0-9 _ . -", v)
 		}
 		cfg.CookieName = v
+	}
+	switch v := getenv("SESSION_COMPAT"); v {
+	case "":
+	case "express":
+		cfg.Express = true
+		// connect-redis glues the prefix to the ID: the tutorial's dev.blog.
+		cfg.KeyPrefix = ExpressKeyPrefix
+	default:
+		bad("SESSION_COMPAT=%q: want express, or leave it unset", v)
+	}
+	for _, s := range strings.Split(getenv("SESSION_SECRET_PREVIOUS"), ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			cfg.PreviousSecrets = append(cfg.PreviousSecrets, []byte(s))
+		}
 	}
 	if v := getenv("SESSION_KEY_PREFIX"); v != "" {
 		if !keyPrefixPattern.MatchString(v) {

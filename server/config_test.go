@@ -61,6 +61,13 @@ func TestConfigFromEnv(t *testing.T) {
 			"REDIS_MODE=", "REDIS_TLS_SKIP_VERIFY=", "TRUSTED_PROXIES"}, nil},
 		{"port too large", map[string]string{"PORT": "65536"}, []string{"PORT="}, nil},
 		{"rate limit off", map[string]string{"RATE_LIMIT_NEW_SESSIONS": "0"}, nil, func(c Config) bool { return c.NewSessionsPerMinute == 0 }},
+		{"Express", map[string]string{"SESSION_COMPAT": "express", "SESSION_SECRET": "WANTEDSECRET", "SESSION_SECRET_PREVIOUS": "old1, old2"}, nil,
+			func(c Config) bool {
+				return c.Express && c.KeyPrefix == "dev.blog" && string(c.Secret) == "WANTEDSECRET" && len(c.PreviousSecrets) == 2 && string(c.PreviousSecrets[1]) == "old2"
+			}},
+		{"Express with a prefix of its own", map[string]string{"SESSION_COMPAT": "express", "SESSION_KEY_PREFIX": "app:"}, nil,
+			func(c Config) bool { return c.Express && c.KeyPrefix == "app:" }},
+		{"unknown compatibility", map[string]string{"SESSION_COMPAT": "rails"}, []string{"SESSION_COMPAT="}, nil},
 		{"rate limit", map[string]string{"RATE_LIMIT_NEW_SESSIONS": "30"}, nil, func(c Config) bool { return c.NewSessionsPerMinute == 30 }},
 		{"bad rate limit", map[string]string{"RATE_LIMIT_NEW_SESSIONS": "-1"}, []string{"RATE_LIMIT_NEW_SESSIONS="}, nil},
 		{"public URLs", map[string]string{"PUBLIC_URL": "https://Demo.example.com, https://www.example.com:8443/"}, nil,

@@ -16,7 +16,7 @@ import (
 // key, never among the session's values, and the next page load takes it
 // in the same round trip that loads the session.
 type flash struct {
-	Action string `json:"action"`         // value, set, delete, rotate, destroy
+	Action string `json:"action"`         // value, set, delete, rotate, destroy, destroy_express
 	Name   string `json:"name,omitempty"` // the variable concerned
 	// Before and After are the variable Name as the page shows values,
 	// before and after the change; Had and Has say whether it existed.
@@ -28,6 +28,9 @@ type flash struct {
 	// a destroy has only OldID.
 	OldID string `json:"old_id,omitempty"`
 	NewID string `json:"new_id,omitempty"`
+	// DeadIDSent says that the page showing an Express-style destroy came
+	// with the destroyed session's ID in its cookie (set by showIndex).
+	DeadIDSent bool `json:"-"`
 	// OldKeyLeft says a rotation could not confirm that the old key was
 	// deleted: it may remain until its TTL ends.
 	OldKeyLeft bool `json:"old_key_left,omitempty"`

@@ -6,6 +6,7 @@ import (
 	mathrand "math/rand/v2"
 	"net/http"
 	"net/url"
+	"time"
 
 	"redis-session-demo/internal/commandlog"
 	"redis-session-demo/internal/sessionstore"
@@ -26,6 +27,9 @@ func (a *App) showIndex(c echo.Context) error {
 	if token := c.QueryParam("report"); token != "" {
 		if b, err := a.sessions.TakeReport(c.Request().Context(), token); err == nil && b != nil {
 			done = parseFlash(b)
+			// After an Express-style destroy the browser still held the
+			// dead ID: say whether this very request sent it.
+			done.DeadIDSent = done.OldID != "" && a.sessions.CookieID(c.Request()) == done.OldID
 		}
 	}
 	return c.Render(http.StatusOK, "index", a.indexPage(c, v, done))
@@ -96,6 +100,8 @@ func (a *App) rotateSession(c echo.Context) error {
 	if sess == nil {
 		return err
 	}
+	// Express's regenerate() sends a new cookie with a new expiry.
+	a.setTwinExpiry(c, time.Now().Add(time.Duration(a.cfg.MaxAge)*time.Second))
 	if err != nil {
 		// The new session is saved and its cookie set: answer as a success,
 		// whose report says the old key may remain.
@@ -106,13 +112,20 @@ func (a *App) rotateSession(c echo.Context) error {
 
 // destroySession deletes the session from Redis and the cookie from the
 // browser: the tutorial's req.session.destroy(), which left the cookie.
+// With the form field style=express it leaves the cookie too, as Express
+// does, so that the next page shows the dead ID sent once more.
 func (a *App) destroySession(c echo.Context) error {
-	id, _, err := a.authorize(c)
+	id, form, err := a.authorize(c)
 	if err != nil {
 		return err
 	}
 	done := &flash{Action: "destroy", OldID: id}
-	token, err := a.sessions.Destroy(c.Response(), c.Request(), id, a.report(c, done))
+	var w http.ResponseWriter = c.Response()
+	if form.Get("style") == "express" {
+		done.Action = "destroy_express"
+		w = &headerRecorder{header: http.Header{}} // the expired cookie never leaves
+	}
+	token, err := a.sessions.Destroy(w, c.Request(), id, a.report(c, done))
 	if err != nil {
 		return err
 	}

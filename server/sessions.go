@@ -26,7 +26,17 @@ func (a *App) storeOptions() sessionstore.Options {
 		OnCreate:     func(s *sessions.Session) { s.Values["value"] = mathrand.Float64() },
 		NewPerMinute: c.NewSessionsPerMinute,
 		ClientOf:     a.clientOf,
+		Express:      a.expressOptions(),
 	}
+}
+
+// expressOptions are the store's Express settings with SESSION_COMPAT=express:
+// SESSION_SECRET signs, it and SESSION_SECRET_PREVIOUS verify.
+func (a *App) expressOptions() *sessionstore.ExpressOptions {
+	if !a.cfg.Express {
+		return nil
+	}
+	return &sessionstore.ExpressOptions{Secrets: append([][]byte{a.cfg.Secret}, a.cfg.PreviousSecrets...)}
 }
 
 // clientOf names the client of r for the limit on new sessions: its address

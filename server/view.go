@@ -22,6 +22,9 @@ import (
 // sessionState is the JSON of /api/session and of a POST answered as JSON;
 // the page shows the same fields.
 type sessionState struct {
+	// ID is the session ID: the cookie's value, or with SESSION_COMPAT=express
+	// the ID part of the signed value.
+	ID        string         `json:"session_id"`
 	Cookie    cookieState    `json:"cookie"`
 	Redis     redisState     `json:"redis"`
 	Values    map[string]any `json:"values"`
@@ -63,12 +66,15 @@ func (a *App) state(c echo.Context, v *sessionstore.Visit) sessionState {
 	opts := a.sessions.Cookie()
 	values := make(map[string]any, len(v.Session.Values))
 	for k, val := range v.Session.Values {
-		values[fmt.Sprint(k)] = val
+		if name, ok := k.(string); ok { // not the Express cookie object
+			values[name] = val
+		}
 	}
 	return sessionState{
+		ID: v.Session.ID,
 		Cookie: cookieState{
 			Name:     a.sessions.CookieName(),
-			Value:    v.Session.ID,
+			Value:    a.sessions.CookieValue(v.Session.ID),
 			Path:     opts.Path,
 			MaxAge:   opts.MaxAge,
 			HTTPOnly: opts.HttpOnly,
@@ -136,8 +142,15 @@ type indexPage struct {
 	Flash  flash
 	Result result
 	// Key is the session's Redis key in two parts, so that the page can
-	// mark the ID: the prefix and the ID the store put together.
-	Key     keyParts
+	// mark the ID: the prefix and the ID the store put together. Cookie is
+	// the cookie as name=value cut around the same ID: with
+	// SESSION_COMPAT=express the value is "s%3A" + ID + "." + signature.
+	Key    keyParts
+	Cookie cookieParts
+	// Express is SESSION_COMPAT=express; Twin, without it, is what the
+	// tutorial's Express app would have sent and stored for this session.
+	Express bool
+	Twin    *expressTwin
 	Expires time.Time // of the cookie, as Set-Cookie states it
 	CLI     []string  // one-shot redis-cli commands for this key
 	Limits  limits
@@ -151,6 +164,18 @@ type indexPage struct {
 
 // keyParts is a session key split where the ID starts.
 type keyParts struct{ Prefix, ID string }
+
+// cookieParts is the session cookie, name=value, cut around its ID.
+type cookieParts struct{ Lead, ID, Tail string }
+
+func (a *App) cookieParts(id string) cookieParts {
+	value := a.sessions.CookieValue(id)
+	at := strings.Index(value, id)
+	if at < 0 || id == "" {
+		return cookieParts{Lead: a.sessions.CookieName() + "=" + value}
+	}
+	return cookieParts{Lead: a.sessions.CookieName() + "=" + value[:at], ID: id, Tail: value[at+len(id):]}
+}
 
 // exchangeBlock is one request's exchange under a heading, its Redis
 // commands split into the tutorial's own and this app's bookkeeping.
@@ -218,6 +243,8 @@ func (a *App) indexPage(c echo.Context, v *sessionstore.Visit, done flash) index
 		Flash:   done,
 		Result:  a.newResult(done),
 		Key:     keyParts{Prefix: a.keys.Prefix, ID: v.Session.ID},
+		Cookie:  a.cookieParts(v.Session.ID),
+		Express: a.cfg.Express,
 		Expires: time.Now().Add(time.Duration(st.Cookie.MaxAge) * time.Second).UTC(),
 		CLI: []string{
 			a.redis.CLI + " GET " + key,
@@ -226,6 +253,9 @@ func (a *App) indexPage(c echo.Context, v *sessionstore.Visit, done flash) index
 			a.redis.ScanCommand(a.keys.Pattern()),
 		},
 		Limits: limits{MaxNameLength, MaxValueBytes, MaxVariables},
+	}
+	if !a.cfg.Express {
+		data.Twin = a.newTwin(v.Session, a.twinExpiry(c, v.IsNew))
 	}
 	if done.Exchange != nil {
 		data.Exchanges = append(data.Exchanges, newExchangeBlock("wire.previous", done.Exchange))

@@ -16,7 +16,7 @@ type exchange struct {
 	Method string `json:"method"`
 	Path   string `json:"path"`
 	// Cookie is the request's Cookie header cut down to this app's own
-	// cookies (the session and lang), each value shortened: other cookies
+	// cookies (the session, lang, present, twin), each value shortened: other cookies
 	// of the same host are none of this page's business and may be
 	// HttpOnly secrets of another app.
 	Cookie string `json:"cookie_header"`
@@ -53,7 +53,7 @@ func (a *App) ownCookies(r *http.Request) (string, int) {
 	var shown []string
 	others := 0
 	for _, c := range r.Cookies() {
-		if c.Name != a.sessions.CookieName() && c.Name != langCookie {
+		if c.Name != a.sessions.CookieName() && c.Name != langCookie && c.Name != presentCookie && c.Name != twinCookie {
 			others++
 			continue
 		}

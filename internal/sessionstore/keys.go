@@ -69,9 +69,10 @@ func (k Keys) ACLPatterns() []string {
 	}
 }
 
-// Session IDs are 32 random bytes in unpadded base64url: 256 bits, and only
-// characters that need no quoting in a cookie, a Redis key or a shell.
-var idPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{43}$`)
+// Session IDs are 32 random bytes in unpadded base64url (43 characters):
+// 256 bits, and only characters that need no quoting in a cookie, a Redis
+// key or a shell. express-session's are 24 bytes (32 characters).
+var idPattern = regexp.MustCompile(`^(?:[A-Za-z0-9_-]{43}|[A-Za-z0-9_-]{32})$`)
 
 // ValidID reports whether id has the shape of an ID this app issues. Any
 // other cookie value ("*", "..", 8 KiB of junk) is never sent to Redis.

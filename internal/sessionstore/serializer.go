@@ -104,8 +104,11 @@ func (g gobSerializer) Deserialize(b []byte, s *sessions.Session) error {
 	return nil
 }
 
-func newSerializer(encoding string) redisstore.SessionSerializer {
-	if encoding == "gob" {
+func newSerializer(o Options) redisstore.SessionSerializer {
+	switch {
+	case o.Express != nil:
+		return ExpressSerializer{Cookie: ExpressCookie{MaxAge: o.MaxAge, Secure: o.Secure, SameSite: "lax"}}
+	case o.Encoding == "gob":
 		return gobSerializer{}
 	}
 	return JSONSerializer{}

@@ -25,6 +25,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/gorilla/sessions"
@@ -58,6 +59,10 @@ type Options struct {
 	// ClientOf names the client of a request for NewPerMinute: its address,
 	// as far as the caller trusts the proxies in between.
 	ClientOf func(*http.Request) string
+	// Express, when set, makes the store read and write sessions as
+	// express-session and connect-redis do (see express.go): signed
+	// cookies, 32-character IDs, a cookie object in the stored JSON.
+	Express *ExpressOptions
 }
 
 // MaxStoredBytes caps what a session key may hold for this store to use
@@ -106,7 +111,10 @@ func NewStock(rdb redis.UniversalClient, o Options) *redisstore.RedisStore {
 	stock.Options(cookieOptions(o))
 	stock.KeyPrefix(o.Keys.Prefix)
 	stock.KeyGen(NewID)
-	stock.Serializer(newSerializer(o.Encoding))
+	if o.Express != nil {
+		stock.KeyGen(newExpressID)
+	}
+	stock.Serializer(newSerializer(o))
 	return stock
 }
 
@@ -121,7 +129,7 @@ func New(rdb redis.UniversalClient, o Options) *Store {
 	return &Store{
 		rdb:        rdb,
 		stock:      NewStock(rdb, o),
-		serializer: newSerializer(o.Encoding),
+		serializer: newSerializer(o),
 		opts:       o,
 		cookie:     cookieOptions(o),
 	}
@@ -148,14 +156,45 @@ func (s *Store) Cookie() sessions.Options { return s.cookie }
 // Encoding is "json" or "gob".
 func (s *Store) Encoding() string { return s.opts.Encoding }
 
-// CookieID returns the session ID r's cookie carries, or "" when there is
-// none or it is not an ID this store could have issued.
+// CookieID returns the session ID r's cookie holds, or "" when there is
+// none, it is not an ID this store could have issued, or (Express) its
+// signature is wrong.
 func (s *Store) CookieID(r *http.Request) string {
 	c, err := r.Cookie(s.opts.CookieName)
-	if err != nil || !ValidID(c.Value) {
+	if err != nil {
 		return ""
 	}
-	return c.Value
+	id := c.Value
+	if s.opts.Express != nil {
+		value, err := url.PathUnescape(c.Value)
+		if err != nil {
+			return ""
+		}
+		id, _ = unsign(value, s.opts.Express.Secrets)
+	}
+	if !ValidID(id) {
+		return ""
+	}
+	return id
+}
+
+// CookieValue is what the session cookie of id holds: the ID itself, or
+// (Express) the URL-encoded signed ID.
+func (s *Store) CookieValue(id string) string {
+	if s.opts.Express == nil || id == "" {
+		return id
+	}
+	return ExpressCookieValue(id, s.opts.Express.Secrets[0])
+}
+
+// setCookie sets the session cookie of id on w, with the store's
+// attributes; maxAge < 0 expires it. It is the one place the store writes
+// the cookie: the stock store's own Set-Cookie never reaches the browser,
+// because in Express mode the value must be signed.
+func (s *Store) setCookie(w http.ResponseWriter, id string, maxAge int) {
+	opts := s.cookie
+	opts.MaxAge = maxAge
+	http.SetCookie(w, sessions.NewCookie(s.opts.CookieName, s.CookieValue(id), &opts))
 }
 
 // Entry is what Redis holds under one session key.
@@ -184,7 +223,7 @@ func (s *Store) Open(w http.ResponseWriter, r *http.Request) (*Visit, error) {
 		}
 		if v != nil {
 			// Rolling expiry: GETEX renewed the TTL; the cookie is renewed here.
-			http.SetCookie(w, sessions.NewCookie(s.opts.CookieName, id, &s.cookie))
+			s.setCookie(w, id, s.cookie.MaxAge)
 			return v, nil
 		}
 	}
@@ -447,14 +486,27 @@ func (s *Store) putReport(ctx context.Context, sess *sessions.Session, report Re
 	}
 }
 
-// save writes sess through the stock store, which also sets the cookie.
+// save writes sess through the stock store (SET with the TTL, or DEL when
+// its MaxAge is negative), then sets or expires the cookie.
 func (s *Store) save(w http.ResponseWriter, r *http.Request, sess *sessions.Session) error {
-	err := s.stock.Save(r, w, sess)
+	err := s.stock.Save(r, discard{}, sess)
 	switch {
+	case err == nil && sess.Options.MaxAge < 0:
+		s.setCookie(w, "", -1) // an expired cookie holds nothing
+		return nil
 	case err == nil:
+		s.setCookie(w, sess.ID, sess.Options.MaxAge)
 		return nil
 	case errors.Is(err, ErrUnreadable): // the serializer refused the values
 		return err
 	}
 	return writeFailed(err)
 }
+
+// discard is a ResponseWriter for the stock store's Save, whose own cookie
+// setCookie replaces.
+type discard struct{}
+
+func (discard) Header() http.Header         { return http.Header{} }
+func (discard) Write(b []byte) (int, error) { return len(b), nil }
+func (discard) WriteHeader(int)             {}
