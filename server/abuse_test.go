@@ -45,7 +45,7 @@ func TestFlashStoresOnlyThisAppsCookiesCapped(t *testing.T) {
 		if strings.Contains(stored, "other0") || strings.Contains(stored, "SSSS") {
 			t.Errorf("%s: the flash holds another app's cookie", path)
 		}
-		_, page := b.get("/")
+		_, page := b.get(resp.Header.Get("Location"))
 		if strings.Contains(page, "other0") || strings.Contains(page, "SSSS") {
 			t.Errorf("%s: the page shows another app's cookie", path)
 		}

@@ -19,7 +19,11 @@ import (
 // shows the cookie, the Redis key and the values side by side. After a
 // destroy, ?report= names what the destroy left for this page.
 func (a *App) showIndex(c echo.Context) error {
-	v, err := a.sessions.Open(c.Response(), c.Request())
+	open := a.sessions.Open
+	if c.QueryParams().Has("changed") { // a change redirected here: take its report
+		open = a.sessions.OpenAfterChange
+	}
+	v, err := open(c.Response(), c.Request())
 	if err != nil {
 		return err
 	}
@@ -136,7 +140,7 @@ func (a *App) destroySession(c echo.Context) error {
 		})
 	}
 	next := nextPage(c.Request())
-	if token != "" && next == "/#result" {
+	if token != "" && next == "/?changed#result" {
 		// The report lives under a random token of its own, not in the
 		// session that is gone: the next page takes it once.
 		next = "/?report=" + token + "#result"
@@ -244,7 +248,7 @@ func nextPage(r *http.Request) string {
 			return "/tutorial#step-" + step
 		}
 	}
-	return "/#result"
+	return "/?changed#result"
 }
 
 // postForm returns the fields of the request body (url-encoded or

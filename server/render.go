@@ -3,10 +3,15 @@ package server
 import (
 	"bytes"
 	"fmt"
+	"html"
 	"html/template"
 	"io"
 	"io/fs"
 	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
 	"time"
 
 	"redis-session-demo/internal/commandlog"
@@ -28,16 +33,41 @@ var pageFiles = map[string]string{
 // translator is any page data: it has the page's T.
 type translator interface{ T(key string) string }
 
-// commandTable is what the shared "commands" template gets.
+// commandTable is what the shared "commands" template gets: the rows are
+// written here, escaped, since a page shows dozens of them and each would
+// cost the template four reflective field lookups and escapes.
 type commandTable struct {
 	translator
 	Commands []commandlog.Command
 }
 
-// renderer is the app's echo.Renderer.
-type renderer struct {
-	pages map[string]*template.Template
+// Rows are the table's rows as HTML, every text escaped.
+func (t commandTable) Rows() template.HTML {
+	var b strings.Builder
+	for _, c := range t.Commands {
+		b.WriteString("<tr><td>")
+		b.WriteString(strconv.Itoa(c.RoundTrip))
+		b.WriteString("</td><td><code>")
+		b.WriteString(html.EscapeString(c.Command))
+		b.WriteString("</code></td><td><code>")
+		b.WriteString(html.EscapeString(c.Reply))
+		b.WriteString(`</code></td><td class="num">`)
+		b.WriteString(strconv.FormatInt(c.Micros, 10))
+		b.WriteString("</td></tr>\n")
+	}
+	return template.HTML(b.String()) // #nosec: every piece above is escaped or a number
 }
+
+// renderer is the app's echo.Renderer. It holds every page once per
+// language, with the catalog's fixed texts baked in (see bake), so that
+// rendering a page executes only its dynamic parts.
+type renderer struct {
+	pages map[string]map[string]*template.Template // page, then language
+	pool  sync.Pool                                // of *bytes.Buffer
+}
+
+// languaged is page data that knows its language: every page's page.
+type languaged interface{ language() string }
 
 var templateFuncs = template.FuncMap{
 	"seconds": func(ms int64) string { return fmt.Sprintf("%.1f", float64(ms)/1000) },
@@ -52,26 +82,72 @@ var templateFuncs = template.FuncMap{
 }
 
 func newRenderer(fsys fs.FS) (*renderer, error) {
-	r := &renderer{pages: make(map[string]*template.Template, len(pageFiles))}
+	layout, err := fs.ReadFile(fsys, "layout.html")
+	if err != nil {
+		return nil, fmt.Errorf("templates: %w", err)
+	}
+	r := &renderer{pages: make(map[string]map[string]*template.Template, len(pageFiles))}
+	r.pool.New = func() any { return new(bytes.Buffer) }
 	for name, file := range pageFiles {
-		t, err := template.New("layout.html").Funcs(templateFuncs).ParseFS(fsys, "layout.html", file)
+		src, err := fs.ReadFile(fsys, file)
 		if err != nil {
 			return nil, fmt.Errorf("templates: %w", err)
 		}
-		r.pages[name] = t
+		r.pages[name] = make(map[string]*template.Template, len(catalog))
+		for lang := range catalog {
+			t := template.New("layout.html").Funcs(templateFuncs)
+			if _, err := t.Parse(bake(string(layout), lang)); err != nil {
+				return nil, fmt.Errorf("templates: layout.html: %w", err)
+			}
+			if _, err := t.New(file).Parse(bake(string(src), lang)); err != nil {
+				return nil, fmt.Errorf("templates: %s: %w", file, err)
+			}
+			r.pages[name][lang] = t
+		}
 	}
 	return r, nil
 }
 
-// Render executes a page into a buffer first, so that a template error
-// becomes an error response instead of half a page.
+// Fixed texts in templates: {{.T "key"}} (also $.T, .Page.T) where a text
+// stands, and (.T "key") as an argument, such as to printf.
+var (
+	textCall = regexp.MustCompile(`\{\{\s*(?:\$|\.Page)?\.T\s+"([a-z0-9_.]+)"\s*\}\}`)
+	argCall  = regexp.MustCompile(`\(\s*(?:\$|\.Page)?\.T\s+"([a-z0-9_.]+)"\s*\)`)
+)
+
+// bake writes the catalog's text for lang in place of every fixed-key T
+// call of a template's source: the text HTML-escaped where it stands in
+// the page (so it is safe as text and in an attribute), as a quoted string
+// where it is an argument (which html/template then escapes as any value).
+// T calls with a computed key stay calls. Baking saves the page the
+// reflection of some 150 method calls on every render.
+func bake(src, lang string) string {
+	src = textCall.ReplaceAllStringFunc(src, func(call string) string {
+		return html.EscapeString(translate(lang, textCall.FindStringSubmatch(call)[1]))
+	})
+	return argCall.ReplaceAllStringFunc(src, func(call string) string {
+		return strconv.Quote(translate(lang, argCall.FindStringSubmatch(call)[1]))
+	})
+}
+
+// Render executes a page in the data's language into a pooled buffer
+// first, so that a template error becomes an error response instead of
+// half a page.
 func (r *renderer) Render(w io.Writer, name string, data any, _ echo.Context) error {
-	t, ok := r.pages[name]
-	if !ok {
-		return fmt.Errorf("no page %q", name)
+	lang := "en"
+	if l, ok := data.(languaged); ok {
+		lang = l.language()
 	}
-	var buf bytes.Buffer
-	if err := t.ExecuteTemplate(&buf, "layout", data); err != nil {
+	t, ok := r.pages[name][lang]
+	if !ok {
+		return fmt.Errorf("no page %q in %q", name, lang)
+	}
+	buf := r.pool.Get().(*bytes.Buffer)
+	defer func() {
+		buf.Reset()
+		r.pool.Put(buf)
+	}()
+	if err := t.ExecuteTemplate(buf, "layout", data); err != nil {
 		return err
 	}
 	_, err := buf.WriteTo(w)

@@ -191,7 +191,7 @@ func TestEachButtonAsSeenInRedis(t *testing.T) {
 	post := func(path string, pairs ...string) {
 		t.Helper()
 		resp, body := b.post(path, form(append([]string{"_csrf", token}, pairs...)...))
-		if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/#result" {
+		if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/?changed#result" {
 			t.Fatalf("POST %s: status %d Location %q: %s", path, resp.StatusCode, resp.Header.Get("Location"), body)
 		}
 	}
@@ -461,7 +461,7 @@ func TestPageShowsWhatTheLastPostChanged(t *testing.T) {
 		if resp.StatusCode != http.StatusSeeOther {
 			t.Fatalf("POST %s: %d", tc.path, resp.StatusCode)
 		}
-		if _, body := b.get("/"); !strings.Contains(body, tc.want) {
+		if _, body := b.get(resp.Header.Get("Location")); !strings.Contains(body, tc.want) {
 			t.Errorf("after POST %s the page does not say %q", tc.path, tc.want)
 		}
 		if _, body := b.get("/"); strings.Contains(body, tc.want) || strings.Contains(body, `class="result"`) {

@@ -124,8 +124,11 @@ type page struct {
 	Present  bool // presenter mode: big type, explanations hidden
 }
 
-// T returns the page's text for a message key; see messages.go.
+// T returns the page's text for a message key; see messages.go. Templates
+// call it for keys they compute; fixed keys are baked in at start.
 func (p page) T(key string) string { return translate(p.Lang, key) }
+
+func (p page) language() string { return p.Lang }
 
 func (a *App) page(c echo.Context, titleKey string) page {
 	return page{Path: c.Request().URL.Path, Lang: langOf(c), TitleKey: titleKey, Embedded: a.redis.Embedded, Instance: a.instance, Version: a.version,

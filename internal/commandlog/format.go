@@ -24,9 +24,16 @@ func formatCommand(cmd redis.Cmder) string {
 	parts := make([]string, 0, len(cmd.Args()))
 	for i, arg := range cmd.Args() {
 		var s string
-		if b, ok := arg.([]byte); ok {
-			s = string(b)
-		} else {
+		switch a := arg.(type) { // the common kinds without fmt's reflection
+		case string:
+			s = a
+		case []byte:
+			s = string(a)
+		case int64:
+			s = strconv.FormatInt(a, 10)
+		case int:
+			s = strconv.Itoa(a)
+		default:
 			s = fmt.Sprint(arg)
 		}
 		if i == 0 || optionWords[s] {
@@ -60,9 +67,9 @@ func formatReply(cmd redis.Cmder, err error) string {
 	case *redis.StatusCmd:
 		return c.Val()
 	case *redis.IntCmd:
-		return fmt.Sprintf("(integer) %d", c.Val())
+		return "(integer) " + strconv.FormatInt(c.Val(), 10)
 	case *redis.DurationCmd:
-		return fmt.Sprintf("(integer) %d", durationReply(cmd.Name(), c.Val()))
+		return "(integer) " + strconv.FormatInt(durationReply(cmd.Name(), c.Val()), 10)
 	case *redis.BoolCmd:
 		if cmd.Name() == "set" { // SET ... NX answers OK or nil
 			return map[bool]string{true: "OK", false: "(nil)"}[c.Val()]

@@ -214,10 +214,21 @@ type Visit struct {
 
 // Open returns the visitor's live session with both clocks renewed, or
 // else creates a session (filled by Options.OnCreate). Either way it sets
-// the cookie on w.
+// the cookie on w. It reads the session in one round trip; a new session
+// costs one more (two with NewPerMinute).
 func (s *Store) Open(w http.ResponseWriter, r *http.Request) (*Visit, error) {
+	return s.open(w, r, false)
+}
+
+// OpenAfterChange is Open for the page a change redirected to: in the same
+// round trip it takes the report the change left (Visit.Flash).
+func (s *Store) OpenAfterChange(w http.ResponseWriter, r *http.Request) (*Visit, error) {
+	return s.open(w, r, true)
+}
+
+func (s *Store) open(w http.ResponseWriter, r *http.Request, takeFlash bool) (*Visit, error) {
 	if id := s.CookieID(r); id != "" {
-		v, err := s.load(r.Context(), id)
+		v, err := s.load(r.Context(), id, takeFlash)
 		if err != nil {
 			return nil, err
 		}
@@ -230,8 +241,8 @@ func (s *Store) Open(w http.ResponseWriter, r *http.Request) (*Visit, error) {
 	return s.Create(w, r)
 }
 
-// Create saves a new session under a fresh ID, sets its cookie on w and
-// reads back what Redis now holds.
+// Create saves a new session under a fresh ID and sets its cookie on w.
+// Its Entry is what was written: the serialized bytes and the full TTL.
 func (s *Store) Create(w http.ResponseWriter, r *http.Request) (*Visit, error) {
 	if err := s.admitNew(r); err != nil {
 		return nil, err
@@ -243,10 +254,13 @@ func (s *Store) Create(w http.ResponseWriter, r *http.Request) (*Visit, error) {
 	if err := s.save(w, r, sess); err != nil {
 		return nil, err
 	}
-	entry, err := s.Inspect(r.Context(), sess.ID)
+	// The stock store serialized the session for its SET; doing it once
+	// more here costs microseconds, where reading it back cost a round trip.
+	raw, err := s.serializer.Serialize(sess)
 	if err != nil {
 		return nil, err
 	}
+	entry := Entry{Key: s.opts.Keys.Session(sess.ID), Raw: raw, TTL: time.Duration(s.opts.MaxAge) * time.Second}
 	return &Visit{Session: sess, Entry: entry, IsNew: true}, nil
 }
 
@@ -260,19 +274,21 @@ func (s *Store) blank() *sessions.Session {
 }
 
 // load reads session id, renewing its TTL in the same command (GETEX), and
-// takes the flash of the previous change, all in one round trip. It returns
+// when asked takes the flash of the previous change, all in one round trip. It returns
 // nil when Redis holds no such key or nothing this store can use (bytes the
 // serializer cannot read, a key of another type, a value over
 // MaxStoredBytes): such a session is treated like a missing one, and its
 // key is left alone, to expire with its TTL if it has one.
-func (s *Store) load(ctx context.Context, id string) (*Visit, error) {
+func (s *Store) load(ctx context.Context, id string, takeFlash bool) (*Visit, error) {
 	entry := Entry{Key: s.opts.Keys.Session(id)}
 	var get, flash *redis.StringCmd
 	var ttl *redis.DurationCmd
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		get = p.GetEx(ctx, entry.Key, time.Duration(s.opts.MaxAge)*time.Second)
 		ttl = p.PTTL(ctx, entry.Key)
-		flash = p.GetDel(ctx, s.opts.Keys.Flash(id))
+		if takeFlash {
+			flash = p.GetDel(ctx, s.opts.Keys.Flash(id))
+		}
 		return nil
 	})
 	// An error reply (WRONGTYPE) is about one key, not about Redis.
@@ -288,8 +304,11 @@ func (s *Store) load(ctx context.Context, id string) (*Visit, error) {
 		return nil, nil
 	}
 	entry.Raw, entry.TTL = raw, ttl.Val()
-	taken, _ := flash.Bytes()
-	return &Visit{Session: sess, Entry: entry, Flash: taken}, nil
+	v := &Visit{Session: sess, Entry: entry}
+	if flash != nil {
+		v.Flash, _ = flash.Bytes()
+	}
+	return v, nil
 }
 
 // read returns session id as Redis holds it, without renewing it: a change
