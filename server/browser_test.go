@@ -291,8 +291,10 @@ func (s *scenario) checkPageResponse(resp *network.Response, what, wantURL strin
 	if resp == nil {
 		s.t.Fatalf("%s: no response", what)
 	}
-	// A destroy's redirect carries ?report=: the page is the same.
+	// A change's redirect carries ?changed, a destroy's ?report=: the
+	// page is the same.
 	got, _, _ := strings.Cut(resp.URL, "?report=")
+	got = strings.TrimSuffix(got, "?changed")
 	if resp.Status != http.StatusOK || got != wantURL {
 		s.t.Fatalf("%s: got %d at %s, want 200 at %s", what, resp.Status, resp.URL, wantURL)
 	}
