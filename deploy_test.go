@@ -21,6 +21,8 @@ import (
 	"time"
 
 	"redis-session-demo/server"
+
+	"redis-session-demo/internal/redistest"
 )
 
 // healthPath is the route platforms probe; the tests below check that every
@@ -239,7 +241,7 @@ func TestPlatformEnvironmentsStartInProduction(t *testing.T) {
 func install(t *testing.T) (string, error) {
 	t.Helper()
 	if testing.Short() {
-		t.Skip("builds and runs the program: not with -short")
+		redistest.Skip(t, "builds and runs the program: not with -short")
 	}
 	return installed()
 }
@@ -397,7 +399,7 @@ func TestSIGTERMDrainsInFlightRequest(t *testing.T) {
 }
 
 func TestMain(m *testing.M) {
-	code := m.Run()
+	code := redistest.Main(m)
 	if slugDir != "" {
 		os.RemoveAll(slugDir)
 	}
@@ -475,7 +477,7 @@ func TestVersionFlagNamesTheBuild(t *testing.T) {
 // cannot silently leave images unversioned.
 func TestDockerfileStampsTheVersion(t *testing.T) {
 	if testing.Short() {
-		t.Skip("builds the program: not with -short")
+		redistest.Skip(t, "builds the program: not with -short")
 	}
 	symbol := match(t, "Dockerfile", readFile(t, "Dockerfile"), `-X (\S+)=\$\{v\}`)
 	bin := filepath.Join(t.TempDir(), "app")

@@ -48,14 +48,14 @@ type crossStack struct {
 func newCrossStack(t *testing.T) *crossStack {
 	t.Helper()
 	if testing.Short() {
-		t.Skip("starts the Express app under Node.js, which -short leaves out")
+		redistest.Skip(t, "starts the Express app under Node.js, which -short leaves out")
 	}
 	redisURL := os.Getenv("TEST_REDIS_URL")
 	if redisURL == "" {
 		if os.Getenv("REQUIRE_REDIS") == "1" {
 			t.Fatal("REQUIRE_REDIS=1 but TEST_REDIS_URL is not set")
 		}
-		t.Skip("set TEST_REDIS_URL=redis://127.0.0.1:6379: the cross-stack tests need a real redis-server")
+		redistest.Skip(t, "set TEST_REDIS_URL=redis://127.0.0.1:6379: the cross-stack tests need a real redis-server")
 	}
 	t.Parallel()
 	conn := redistest.Connect(t)

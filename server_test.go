@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"redis-session-demo/internal/redistest"
 )
 
 // lockedBuffer collects what run prints while the test reads it.
@@ -100,7 +102,7 @@ func TestRunServesWithEmbeddedRedis(t *testing.T) {
 func TestRunUsesRedisURL(t *testing.T) {
 	url := os.Getenv("TEST_REDIS_URL")
 	if url == "" {
-		t.Skip("TEST_REDIS_URL is not set")
+		redistest.Skip(t, "TEST_REDIS_URL is not set: this test runs against a real redis-server only")
 	}
 	base, out, _ := startRun(t, map[string]string{"REDIS_URL": url, "SESSION_KEY_PREFIX": "test-run:"})
 	resp, err := http.Get(base + "/healthz")

@@ -34,6 +34,8 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"redis-session-demo/internal/redisconn"
+
+	"redis-session-demo/internal/redistest"
 )
 
 var update = flag.Bool("update", false, "write the screenshots in docs/")
@@ -52,7 +54,7 @@ const (
 func chromiumPath(t *testing.T) string {
 	t.Helper()
 	if testing.Short() {
-		t.Skip("drives a real Chromium: not with -short")
+		redistest.Skip(t, "drives a real Chromium: not with -short")
 	}
 	path := os.Getenv("CHROMIUM_PATH")
 	if path == "" {
@@ -67,7 +69,7 @@ func chromiumPath(t *testing.T) string {
 		if os.Getenv("REQUIRE_BROWSER") == "1" {
 			t.Fatal("REQUIRE_BROWSER=1 but " + msg)
 		}
-		t.Skip(msg)
+		redistest.Skip(t, msg)
 	}
 	return path
 }

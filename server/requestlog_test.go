@@ -10,6 +10,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"redis-session-demo/internal/redistest"
 )
 
 // TestRequestLog: one line per request with the matched route, the status
@@ -105,5 +107,5 @@ func TestMain(m *testing.M) {
 	if !testing.Verbose() {
 		slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
 	}
-	os.Exit(m.Run())
+	os.Exit(redistest.Main(m))
 }

@@ -19,6 +19,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"redis-session-demo/internal/redistest"
 )
 
 // Dir is the Express app's directory, relative to the module root.
@@ -94,7 +96,7 @@ func Start(t testing.TB, env map[string]string) *App {
 func need(t testing.TB) (node, dir string) {
 	t.Helper()
 	if testing.Short() {
-		t.Skip("starts the Express app under Node.js, which -short leaves out")
+		redistest.Skip(t, "starts the Express app under Node.js, which -short leaves out")
 	}
 	missing := func(format string, args ...any) {
 		t.Helper()
@@ -102,7 +104,7 @@ func need(t testing.TB) (node, dir string) {
 		if os.Getenv("REQUIRE_NODE") == "1" {
 			t.Fatal("REQUIRE_NODE=1 but " + msg)
 		}
-		t.Skip(msg)
+		redistest.Skip(t, msg)
 	}
 	root, err := moduleRoot()
 	if err != nil {

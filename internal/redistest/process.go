@@ -35,7 +35,7 @@ type Servers struct {
 func NeedServer(t testing.TB) *Servers {
 	t.Helper()
 	if testing.Short() {
-		t.Skip("starts redis-server processes, which -short leaves out")
+		Skip(t, "starts redis-server processes, which -short leaves out")
 	}
 	s := &Servers{t: t}
 	for _, b := range []struct {
@@ -47,7 +47,7 @@ func NeedServer(t testing.TB) *Servers {
 			if required() {
 				t.Fatalf("REQUIRE_REDIS=1 but %s is not installed: %v", b.name, err)
 			}
-			t.Skip("install Debian's redis-server package (redis-server and redis-cli) to run this test")
+			Skip(t, "install Debian's redis-server package (redis-server and redis-cli) to run this test")
 		}
 		*b.path = p
 	}

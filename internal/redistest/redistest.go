@@ -13,6 +13,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"os"
 	"testing"
 	"time"
@@ -43,7 +44,7 @@ func Connect(t testing.TB) *redisconn.Conn {
 		if required() {
 			t.Fatalf("REQUIRE_REDIS=1 but TEST_REDIS_URL does not answer: %v", err)
 		}
-		t.Skipf("TEST_REDIS_URL does not answer (%v); unset it to test against the embedded server", err)
+		Skip(t, fmt.Sprintf("TEST_REDIS_URL does not answer (%v); unset it to test against the embedded server", err))
 	}
 	return conn
 }
