@@ -10,6 +10,7 @@ import (
 	"redis-session-demo/internal/sessionstore"
 
 	"github.com/labstack/echo/v4"
+	"github.com/rbcervilla/redisstore/v9"
 )
 
 // labSide is what one store did with a forged cookie.
@@ -65,11 +66,7 @@ func (a *App) runFixationLab(c echo.Context) error {
 // fixationLab runs the experiment under the lab's key scheme, which no
 // session key starts with, and deletes every key it wrote before returning.
 func (a *App) fixationLab(ctx context.Context) (*labResult, error) {
-	opts := a.storeOptions()
-	opts.Keys = a.keys.Lab()
-	opts.NewPerMinute = 0 // the lab's sessions are the app's own, not a client's
-	stock := sessionstore.NewStock(a.redis.Client, opts)
-	hardened := sessionstore.New(a.redis.Client, opts)
+	opts, stock, hardened := a.labStores()
 	// A well-formed ID, so that this app really looks it up in Redis instead
 	// of dismissing it by its shape.
 	forged, err := sessionstore.NewID()
@@ -79,10 +76,7 @@ func (a *App) fixationLab(ctx context.Context) (*labResult, error) {
 	res := &labResult{Forged: forged}
 	rdb := a.redis.Client
 	defer func() {
-		keys := []string{opts.Keys.Session(forged), opts.Keys.Session(res.Hardened.SessionID), opts.Keys.Flash(forged)}
-		cleanup := context.WithoutCancel(ctx)
-		rdb.Del(cleanup, keys...)
-		res.LeftBehind = rdb.Exists(cleanup, keys...).Val()
+		res.LeftBehind, _ = a.removeKeys(ctx, opts.Keys.Session(forged), opts.Keys.Session(res.Hardened.SessionID), opts.Keys.Flash(forged))
 	}()
 
 	// The stock store, used bare: New keeps the cookie's ID although Redis
@@ -118,6 +112,38 @@ func (a *App) fixationLab(ctx context.Context) (*labResult, error) {
 // stockFailed marks a failure of the bare stock store, which talks to Redis
 // without this app's store in between, as the store's own would be.
 func stockFailed(err error) error { return fmt.Errorf("%w: %w", sessionstore.ErrUnavailable, err) }
+
+// labStores are the stock redisstore and this app's store as the labs use
+// them: under the lab's key scheme, which no session key starts with, and
+// with no limit on new sessions (the lab's sessions are the app's own).
+func (a *App) labStores() (sessionstore.Options, *redisstore.RedisStore, *sessionstore.Store) {
+	opts := a.storeOptions()
+	opts.Keys = a.keys.Lab()
+	opts.NewPerMinute = 0
+	return opts, sessionstore.NewStock(a.redis.Client, opts), sessionstore.New(a.redis.Client, opts)
+}
+
+// removeKeys deletes the keys a lab wrote, even after the request's
+// deadline, and counts those still there.
+func (a *App) removeKeys(ctx context.Context, keys ...string) (int64, error) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), labCleanupTimeout)
+	defer cancel()
+	rdb := a.redis.Client
+	// One key per command: in a Redis Cluster the keys of one session may
+	// live on different nodes, where a DEL of several keys is refused.
+	var left int64
+	for _, key := range keys {
+		if err := rdb.Del(ctx, key).Err(); err != nil {
+			return 0, fmt.Errorf("%w: clean-up: %w", sessionstore.ErrUnavailable, err)
+		}
+		n, err := rdb.Exists(ctx, key).Result()
+		if err != nil {
+			return 0, fmt.Errorf("%w: clean-up: %w", sessionstore.ErrUnavailable, err)
+		}
+		left += n
+	}
+	return left, nil
+}
 
 // observeLab reads back what Redis holds after one side of the lab.
 func (a *App) observeLab(ctx context.Context, keys sessionstore.Keys, forged, id string, w *headerRecorder, log *commandlog.Log) labSide {

@@ -368,3 +368,13 @@ var catalog = map[string]map[string]string{
 		"lab.cleaned":     "ラボは書いたものを削除しました。残ったキー：%d。",
 	},
 }
+
+// addToCatalog adds the texts of one page kept in a file of its own (the
+// tutorial's, the race lab's) to the catalog; an init of that file calls it.
+func addToCatalog(texts map[string]map[string]string) {
+	for lang, byKey := range texts {
+		for key, text := range byKey {
+			catalog[lang][key] = text
+		}
+	}
+}

@@ -32,9 +32,9 @@ const (
 	// and raceMaxSteps how many of their commands at most.
 	raceShownWriters = 3
 	raceMaxSteps     = 40
-	// raceCleanupTimeout bounds the clean-up, which runs even after the
+	// labCleanupTimeout bounds a lab's clean-up, which runs even after the
 	// request's deadline has passed.
-	raceCleanupTimeout = 500 * time.Millisecond
+	labCleanupTimeout = 500 * time.Millisecond
 	// raceCounter is the session value every writer increments.
 	raceCounter = "counter"
 )
@@ -134,11 +134,7 @@ func raceWriters(s string) (int, error) {
 // deletes every key it wrote before returning. The visitor's own session
 // is never touched.
 func (a *App) raceLab(ctx context.Context, n int) (res *raceResult, err error) {
-	opts := a.storeOptions()
-	opts.Keys = a.keys.Lab()
-	opts.NewPerMinute = 0 // the lab's session is the app's own, not a client's
-	stock := sessionstore.NewStock(a.redis.Client, opts)
-	hardened := sessionstore.New(a.redis.Client, opts)
+	opts, stock, hardened := a.labStores()
 	id, err := sessionstore.NewID()
 	if err != nil {
 		return nil, err
@@ -370,26 +366,4 @@ func shortenIDs(s, id string) string {
 		}
 	}
 	return strings.Join(words, " ")
-}
-
-// removeKeys deletes keys and counts, with EXISTS, how many are still
-// there. It runs also after the request's deadline has passed.
-func (a *App) removeKeys(ctx context.Context, keys ...string) (int64, error) {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), raceCleanupTimeout)
-	defer cancel()
-	rdb := a.redis.Client
-	// One key per command: in a Redis Cluster the keys of one session may
-	// live on different nodes, where a DEL of several keys is refused.
-	var left int64
-	for _, key := range keys {
-		if err := rdb.Del(ctx, key).Err(); err != nil {
-			return 0, fmt.Errorf("%w: clean-up: %w", sessionstore.ErrUnavailable, err)
-		}
-		n, err := rdb.Exists(ctx, key).Result()
-		if err != nil {
-			return 0, fmt.Errorf("%w: clean-up: %w", sessionstore.ErrUnavailable, err)
-		}
-		left += n
-	}
-	return left, nil
 }

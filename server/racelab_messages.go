@@ -78,10 +78,4 @@ var raceCatalog = map[string]map[string]string{
 	},
 }
 
-func init() {
-	for lang, texts := range raceCatalog {
-		for key, text := range texts {
-			catalog[lang][key] = text
-		}
-	}
-}
+func init() { addToCatalog(raceCatalog) }

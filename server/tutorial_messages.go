@@ -179,10 +179,4 @@ var tutorialCatalog = map[string]map[string]string{
 }
 
 // init adds the tutorial's texts to the app's catalog.
-func init() {
-	for lang, texts := range tutorialCatalog {
-		for key, text := range texts {
-			catalog[lang][key] = text
-		}
-	}
-}
+func init() { addToCatalog(tutorialCatalog) }
