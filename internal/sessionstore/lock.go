@@ -38,11 +38,15 @@ func (s *Store) withLock(ctx context.Context, id string, fn func(context.Context
 		return err
 	}
 	pause := lockFirstPause
-	for {
+	for waited := false; ; waited = true {
 		ok, err := s.rdb.SetNX(ctx, key, token, s.opts.LockTTL).Result()
 		if err != nil {
 			// The SET may have run: release whatever of ours it left.
 			s.release(ctx, key, token)
+			if waited && ctx.Err() != nil {
+				// The deadline came while waiting for another change.
+				return ErrBusy
+			}
 			return unavailable(err)
 		}
 		if !ok {

@@ -231,7 +231,7 @@ func TestErrorsSayWhatHappened(t *testing.T) {
 
 	// Another change holds the lock for longer than the caller waits.
 	rdb.Set(context.Background(), s.Keys().Lock(id), "someone else", time.Minute)
-	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
 	_, err := s.Change(httptest.NewRecorder(), request(s.CookieName(), id).WithContext(ctx), id, noop, Report{})
 	if !errors.Is(err, ErrBusy) {
