@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -50,13 +49,7 @@ func newCrossStack(t *testing.T) *crossStack {
 	if testing.Short() {
 		redistest.Skip(t, "starts the Express app under Node.js, which -short leaves out")
 	}
-	redisURL := os.Getenv("TEST_REDIS_URL")
-	if redisURL == "" {
-		if os.Getenv("REQUIRE_REDIS") == "1" {
-			t.Fatal("REQUIRE_REDIS=1 but TEST_REDIS_URL is not set")
-		}
-		redistest.Skip(t, "set TEST_REDIS_URL=redis://127.0.0.1:6379: the cross-stack tests need a real redis-server")
-	}
+	redisURL := redistest.ExternalURL(t, "the cross-stack tests need a real redis-server")
 	t.Parallel()
 	conn := redistest.Connect(t)
 	// dev.blog-test-3f9a0c7e51d2: the tutorial's prefix, made the test's own,

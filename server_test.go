@@ -5,7 +5,6 @@ import (
 	"context"
 	"io"
 	"net/http"
-	"os"
 	"regexp"
 	"strings"
 	"sync"
@@ -100,10 +99,7 @@ func TestRunServesWithEmbeddedRedis(t *testing.T) {
 }
 
 func TestRunUsesRedisURL(t *testing.T) {
-	url := os.Getenv("TEST_REDIS_URL")
-	if url == "" {
-		redistest.Skip(t, "TEST_REDIS_URL is not set: this test runs against a real redis-server only")
-	}
+	url := redistest.ExternalURL(t, "this test runs against a real redis-server only")
 	base, out, _ := startRun(t, map[string]string{"REDIS_URL": url, "SESSION_KEY_PREFIX": "test-run:"})
 	resp, err := http.Get(base + "/healthz")
 	if err != nil {

@@ -40,7 +40,8 @@ func TestConfigFromEnv(t *testing.T) {
 			return c.Port == 9000 && c.MaxAge == 2 && c.CookieName == "sid" && c.KeyPrefix == "app:s:" &&
 				c.Serializer == "gob" && c.Production && string(c.Secret) == secret && !c.SecretGenerated
 		}},
-		{"unix socket", map[string]string{"REDIS_URL": "unix:///run/redis.sock"}, nil, nil},
+		{"unix socket", map[string]string{"REDIS_URL": "unix:///run/redis.sock"}, nil,
+			func(c Config) bool { return c.Redis.URL == "unix:///run/redis.sock" }},
 		{"REDIS_TLS_URL when REDIS_URL is unset", map[string]string{"REDIS_TLS_URL": "rediss://h:6380", "REDIS_TLS_SKIP_VERIFY": "true"}, nil,
 			func(c Config) bool { return c.Redis.URL == "rediss://h:6380" && c.Redis.TLSSkipVerify }},
 		{"REDIS_URL wins over REDIS_TLS_URL", map[string]string{"REDIS_URL": "redis://a:1", "REDIS_TLS_URL": "rediss://b:2"}, nil,

@@ -147,8 +147,8 @@ func TestRaceLabRendersInBothLanguages(t *testing.T) {
 			if !strings.Contains(body, `<html lang="`+lang+`">`) {
 				t.Errorf("%s %s: wrong lang attribute", what, lang)
 			}
-			if i := strings.Index(body, ">race."); i >= 0 {
-				t.Errorf("%s %s shows a raw message key near %q", what, lang, body[i:min(len(body), i+40)])
+			if keys := rawKeys(body); len(keys) > 0 {
+				t.Errorf("%s %s shows raw message keys %q", what, lang, keys)
 			}
 			if strings.Contains(body, "%!") {
 				t.Errorf("%s %s has a broken format verb", what, lang)
@@ -222,21 +222,35 @@ func TestRaceLabTimeline(t *testing.T) {
 // TestRaceLabDeadline: a run that cannot finish within its context ends with
 // the app's usual 503, and still removes what it wrote.
 func TestRaceLabDeadline(t *testing.T) {
-	env := newTestEnv(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Millisecond)
-	defer cancel()
-	_, err := env.app.raceLab(ctx, raceMaxWriters)
-	if err == nil {
-		t.Skip("50 writers on both sides finished within 2 ms")
-	}
-	if e := classify(err); e.Status != http.StatusServiceUnavailable {
-		t.Errorf("%v shows as %d %s, want 503", err, e.Status, e.Code)
-	}
-	if !errors.Is(err, sessionstore.ErrBusy) && !errors.Is(err, sessionstore.ErrUnavailable) {
-		t.Errorf("error %v is neither busy nor unavailable", err)
-	}
-	if left := labKeysLeft(t, env); len(left) != 0 {
-		t.Errorf("the lab left %q in Redis", left)
+	for _, tc := range []struct {
+		name     string
+		deadline time.Duration // from now
+		mustFail bool
+	}{
+		{"deadline already past", -time.Second, true},
+		{"deadline during the run", 2 * time.Millisecond, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			env := newTestEnv(t)
+			ctx, cancel := context.WithDeadline(context.Background(), time.Now().Add(tc.deadline))
+			defer cancel()
+			_, err := env.app.raceLab(ctx, raceMaxWriters)
+			switch {
+			case err == nil && tc.mustFail:
+				t.Fatal("the run ignored its context's deadline")
+			case err == nil:
+				t.Skip("50 writers on both sides finished within 2 ms")
+			}
+			if e := classify(err); e.Status != http.StatusServiceUnavailable {
+				t.Errorf("%v shows as %d %s, want 503", err, e.Status, e.Code)
+			}
+			if !errors.Is(err, sessionstore.ErrBusy) && !errors.Is(err, sessionstore.ErrUnavailable) {
+				t.Errorf("error %v is neither busy nor unavailable", err)
+			}
+			if left := labKeysLeft(t, env); len(left) != 0 {
+				t.Errorf("the lab left %q in Redis", left)
+			}
+		})
 	}
 }
 

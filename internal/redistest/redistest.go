@@ -49,6 +49,21 @@ func Connect(t testing.TB) *redisconn.Conn {
 	return conn
 }
 
+// ExternalURL returns TEST_REDIS_URL, for a test that needs a real
+// redis-server of its own rather than the embedded one. Unset, it skips the
+// test, or fails it under REQUIRE_REDIS=1.
+func ExternalURL(t testing.TB, why string) string {
+	t.Helper()
+	url := os.Getenv("TEST_REDIS_URL")
+	if url == "" {
+		if required() {
+			t.Fatalf("REQUIRE_REDIS=1 but TEST_REDIS_URL is not set (%s)", why)
+		}
+		Skip(t, "set TEST_REDIS_URL=redis://127.0.0.1:6379: "+why)
+	}
+	return url
+}
+
 // Behind returns a connection that reaches the test Redis (the one Connect
 // gives) through a FaultProxy, with the app's own client settings
 // (redisconn.NewClient: its timeouts, one retry, the command log), and the

@@ -373,8 +373,11 @@ func TestNewSessionsAreLimitedPerClient(t *testing.T) {
 			}
 			first = v
 		}
-		before, _ := s.List(context.Background(), 100, 10)
-		_, err := from(who, "")
+		before, err := s.List(context.Background(), 100, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = from(who, "")
 		if time.Now().Unix()/60 != window && attempt < 2 {
 			continue
 		}
@@ -382,8 +385,8 @@ func TestNewSessionsAreLimitedPerClient(t *testing.T) {
 		if !errors.As(err, &limit) || !errors.Is(err, ErrRateLimited) || limit.RetryAfter <= 0 || limit.RetryAfter > time.Minute {
 			t.Fatalf("the 4th new session of one client: %v, want a LimitError within the minute", err)
 		}
-		if after, _ := s.List(context.Background(), 100, 10); after.Total != before.Total {
-			t.Errorf("a refused session was written: %d sessions, was %d", after.Total, before.Total)
+		if after, err := s.List(context.Background(), 100, 10); err != nil || after.Total != before.Total {
+			t.Errorf("a refused session was written: %d sessions (%v), was %d", after.Total, err, before.Total)
 		}
 		// Visits of a live session are never limited, nor other clients.
 		if v, err := from(who, first.Session.ID); err != nil || v.IsNew {
