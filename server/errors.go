@@ -130,7 +130,7 @@ func (a *App) handleError(err error, c echo.Context) {
 	}
 	if wantsJSON(c.Request()) {
 		body := errorBody{Error: translate("en", e.Key), Code: e.Code}
-		if p := c.Request().URL.Path; p == ReadinessPath || p == LivenessPath {
+		if isHealthPath(c.Request().URL.Path) {
 			body.Status = "unavailable"
 		}
 		err = c.JSON(e.Status, body)

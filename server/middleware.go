@@ -97,7 +97,7 @@ func requestDeadline(next echo.HandlerFunc) echo.HandlerFunc {
 // wantsJSON reports whether the client asked for JSON, by its Accept header
 // or by calling the JSON endpoints.
 func wantsJSON(r *http.Request) bool {
-	if strings.HasPrefix(r.URL.Path, "/api/") || r.URL.Path == ReadinessPath || r.URL.Path == LivenessPath {
+	if strings.HasPrefix(r.URL.Path, "/api/") || isHealthPath(r.URL.Path) {
 		return true
 	}
 	for _, part := range strings.Split(r.Header.Get("Accept"), ",") {
@@ -159,7 +159,7 @@ func (a *App) httpsOnly(next echo.HandlerFunc) echo.HandlerFunc {
 		r := c.Request()
 		switch a.forwardedScheme(r) {
 		case "http":
-			if r.URL.Path != ReadinessPath && r.URL.Path != LivenessPath {
+			if !isHealthPath(r.URL.Path) {
 				// A redirect to a host taken from the request must not be
 				// kept by a cache and replayed to other visitors.
 				c.Response().Header().Set("Cache-Control", "no-store")

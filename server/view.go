@@ -140,9 +140,8 @@ type indexPage struct {
 	page
 	Session sessionState
 	Rows    []valueRow
-	// Flash is what the POST before this page changed, if the page follows
-	// one; Result is the same, ready to show before → after.
-	Flash  flash
+	// Result is what the POST before this page changed, if the page
+	// follows one, ready to show before → after.
 	Result result
 	// Key is the session's Redis key in two parts, so that the page can
 	// mark the ID: the prefix and the ID the store put together. Cookie is
@@ -243,7 +242,6 @@ func (a *App) indexPage(c echo.Context, v *sessionstore.Visit, done flash) index
 		page:    p,
 		Session: st,
 		Rows:    rows,
-		Flash:   done,
 		Result:  a.newResult(done),
 		Key:     keyParts{Prefix: a.keys.Prefix, ID: v.Session.ID},
 		Cookie:  a.cookieParts(v.Session.ID),

@@ -7,6 +7,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"redis-session-demo/internal/commandlog"
+	"redis-session-demo/internal/sessionstore"
 )
 
 // exchange is what one request carried over HTTP and sent to Redis: this
@@ -80,10 +81,6 @@ func recordCommands(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// bookkeepingKeys are the key kinds of this app's own bookkeeping (see
-// sessionstore.Keys), which the tutorial's Express app has none of.
-var bookkeepingKeys = []string{"lock:", "flash:", "report:", "rate:"}
-
 // splitCommands separates the commands the tutorial's app would send too
 // (the session key's SET, GET, DEL...) from this app's own bookkeeping:
 // the change lock (SET NX and the unlock EVAL), the report carried across
@@ -91,11 +88,7 @@ var bookkeepingKeys = []string{"lock:", "flash:", "report:", "rate:"}
 func splitCommands(cmds []commandlog.Command) (main, bookkeeping []commandlog.Command) {
 	for _, c := range cmds {
 		name, rest, _ := strings.Cut(c.Command, " ")
-		own := name == "EVAL"
-		for _, kind := range bookkeepingKeys {
-			own = own || strings.HasPrefix(rest, kind)
-		}
-		if own {
+		if name == "EVAL" || sessionstore.IsBookkeeping(rest) {
 			bookkeeping = append(bookkeeping, c)
 		} else {
 			main = append(main, c)

@@ -73,10 +73,10 @@ func unsign(value string, secrets [][]byte) (string, bool) {
 
 // encodeURIComponent escapes s as JavaScript's encodeURIComponent does:
 // everything but A-Z a-z 0-9 - _ . ! ~ * ' ( ).
-func encodeURIComponent(s string) string {
-	return strings.NewReplacer("%21", "!", "%27", "'", "%28", "(", "%29", ")", "%2A", "*", "+", "%20").
-		Replace(url.QueryEscape(s))
-}
+func encodeURIComponent(s string) string { return uriUnescapes.Replace(url.QueryEscape(s)) }
+
+// uriUnescapes turns url.QueryEscape's output into encodeURIComponent's.
+var uriUnescapes = strings.NewReplacer("%21", "!", "%27", "'", "%28", "(", "%29", ")", "%2A", "*", "+", "%20")
 
 // newExpressID is uid-safe's 24 random bytes in base64url: 32 characters.
 func newExpressID() (string, error) {
@@ -165,13 +165,4 @@ func (e ExpressSerializer) Deserialize(b []byte, s *sessions.Session) error {
 		s.Values[expressCookieKey{}] = cookie
 	}
 	return nil
-}
-
-// ExpiresOf returns the expiry the cookie object of a session read by
-// ExpressSerializer states, and false when it has none.
-func ExpiresOf(s *sessions.Session) (time.Time, bool) {
-	cookie, _ := s.Values[expressCookieKey{}].(map[string]any)
-	v, _ := cookie["expires"].(string)
-	t, err := time.Parse(time.RFC3339Nano, v)
-	return t, err == nil
 }

@@ -3,6 +3,7 @@ package sessionstore
 import (
 	"fmt"
 	"regexp"
+	"strings"
 )
 
 // Keys is the one key scheme of the app: every Redis key it writes is
@@ -21,24 +22,45 @@ type Keys struct {
 	Prefix string
 }
 
+// The kinds of this app's own bookkeeping keys, each put before a key of
+// the scheme. The tutorial's Express app has none of them.
+const (
+	lockKind   = "lock:"
+	flashKind  = "flash:"
+	reportKind = "report:"
+	rateKind   = "rate:new:"
+)
+
+// IsBookkeeping reports whether key (or a command's arguments, which start
+// with it) is one of this app's bookkeeping keys: a lock, a flash, a report
+// or a count of new sessions.
+func IsBookkeeping(key string) bool {
+	for _, kind := range []string{lockKind, flashKind, reportKind, rateKind} {
+		if strings.HasPrefix(key, kind) {
+			return true
+		}
+	}
+	return false
+}
+
 // Session is the key a session is stored under.
 func (k Keys) Session(id string) string { return k.Prefix + id }
 
 // Lock is the key of session id's change lock.
-func (k Keys) Lock(id string) string { return "lock:" + k.Session(id) }
+func (k Keys) Lock(id string) string { return lockKind + k.Session(id) }
 
 // Flash is the key holding what the last change of session id did, for the
 // page its redirect leads to.
-func (k Keys) Flash(id string) string { return "flash:" + k.Session(id) }
+func (k Keys) Flash(id string) string { return flashKind + k.Session(id) }
 
 // Report is the key of a destroyed session's report to the next page,
 // named by a random token instead of the session's ID.
-func (k Keys) Report(token string) string { return "report:" + k.Prefix + token }
+func (k Keys) Report(token string) string { return reportKind + k.Prefix + token }
 
 // NewSessions is the key counting the sessions client made in the minute
 // window (Unix time / 60).
 func (k Keys) NewSessions(client string, window int64) string {
-	return fmt.Sprintf("rate:new:%s%s:%d", k.Prefix, client, window)
+	return fmt.Sprintf("%s%s%s:%d", rateKind, k.Prefix, client, window)
 }
 
 // Pattern is the SCAN MATCH pattern of every session key.
@@ -64,8 +86,8 @@ func (k Keys) ID(key string) (string, bool) {
 func (k Keys) ACLPatterns() []string {
 	lab := k.Lab()
 	return []string{
-		k.Pattern(), "lock:" + k.Pattern(), "flash:" + k.Pattern(), "report:" + k.Pattern(), "rate:new:" + k.Pattern(),
-		lab.Pattern(), "lock:" + lab.Pattern(), "flash:" + lab.Pattern(),
+		k.Pattern(), k.Lock("*"), k.Flash("*"), k.Report("*"), rateKind + k.Pattern(),
+		lab.Pattern(), lab.Lock("*"), lab.Flash("*"),
 	}
 }
 

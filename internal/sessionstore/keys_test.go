@@ -61,3 +61,21 @@ func TestACLPatternsCoverEveryKey(t *testing.T) {
 		}
 	}
 }
+
+// IsBookkeeping tells this app's own keys from the session keys the
+// tutorial's app would have too, whatever the prefix.
+func TestIsBookkeeping(t *testing.T) {
+	for _, prefix := range []string{"dev.blog:", ""} {
+		k := Keys{Prefix: prefix}
+		id := "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+		for key, want := range map[string]bool{
+			k.Session(id): false, k.Lab().Session(id): false,
+			k.Lock(id): true, k.Flash(id): true, k.Report(id): true, k.NewSessions("203.0.113.9", 1): true,
+			k.Lab().Lock(id) + " token NX PX 5000": true,
+		} {
+			if got := IsBookkeeping(key); got != want {
+				t.Errorf("IsBookkeeping(%q) = %v, want %v", key, got, want)
+			}
+		}
+	}
+}
