@@ -217,7 +217,7 @@ func TestFixationLabLeavesNoKey(t *testing.T) {
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("GET lab: %d", resp.StatusCode)
 	}
-	token := regexp.MustCompile(`name="_csrf" value="([^"]+)"`).FindStringSubmatch(page)
+	token := csrfField.FindStringSubmatch(page)
 	if token == nil {
 		t.Fatal("no CSRF token on the lab page")
 	}

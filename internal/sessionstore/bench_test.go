@@ -14,8 +14,7 @@ import (
 // benchStore is testStore for benchmarks.
 func benchStore(b *testing.B) *Store {
 	rdb := redistest.Connect(b).Client
-	o := Options{CookieName: "web.engineer", Keys: Keys{Prefix: redistest.Prefix(b)}, MaxAge: 120,
-		OnCreate: func(s *sessions.Session) { s.Values["value"] = 0.5 }}
+	o := tutorialOptions(b)
 	b.Cleanup(func() { redistest.DeleteKeys(b, rdb, o.Keys.ACLPatterns()...) })
 	return New(rdb, o)
 }

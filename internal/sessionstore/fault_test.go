@@ -25,8 +25,7 @@ func faultStore(t *testing.T) (s *Store, proxy *redistest.FaultProxy, direct red
 	t.Helper()
 	conn := redistest.Connect(t)
 	behind, proxy := redistest.Behind(t, conn)
-	o := Options{CookieName: "web.engineer", Keys: Keys{Prefix: redistest.Prefix(t)}, MaxAge: 120,
-		OnCreate: func(s *sessions.Session) { s.Values["value"] = 0.5 }}
+	o := tutorialOptions(t)
 	t.Cleanup(func() { redistest.DeleteKeys(t, conn.Client, o.Keys.ACLPatterns()...) })
 	return New(behind.Client, o), proxy, conn.Client
 }

@@ -17,18 +17,24 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// testStore is a Store on the test Redis (TEST_REDIS_URL or the embedded
-// server) under a key prefix of the test's own, whose keys are deleted
-// when the test ends.
-func testStore(t *testing.T, edit ...func(*Options)) (*Store, redis.UniversalClient) {
-	t.Helper()
-	rdb := redistest.Connect(t).Client
-	o := Options{
+// tutorialOptions are the tutorial's settings (cookie web.engineer, two
+// minutes, a value on creation) under a key prefix of the test's own.
+func tutorialOptions(t testing.TB) Options {
+	return Options{
 		CookieName: "web.engineer",
 		Keys:       Keys{Prefix: redistest.Prefix(t)},
 		MaxAge:     120,
 		OnCreate:   func(s *sessions.Session) { s.Values["value"] = 0.5 },
 	}
+}
+
+// testStore is a Store on the test Redis (TEST_REDIS_URL or the embedded
+// server) with tutorialOptions, edited, whose keys are deleted when the
+// test ends.
+func testStore(t *testing.T, edit ...func(*Options)) (*Store, redis.UniversalClient) {
+	t.Helper()
+	rdb := redistest.Connect(t).Client
+	o := tutorialOptions(t)
 	for _, e := range edit {
 		e(&o)
 	}
