@@ -48,8 +48,13 @@ const (
 
 // report is the store's Report of a change: done (which the change's edit
 // may still fill in), the session's ID after it, and what the POST carried
-// and sent so far, capped at maxFlashBytes.
+// and sent so far, capped at maxFlashBytes. It is the empty Report, which
+// stores nothing, when no page will take it: a JSON client has the new
+// state in the answer, and a tutorial step's button goes back to the step.
 func (a *App) report(c echo.Context, done *flash) sessionstore.Report {
+	if wantsJSON(c.Request()) || nextPage(c.Request()) != resultPage {
+		return sessionstore.Report{}
+	}
 	return sessionstore.Report{TTL: flashTTL, Make: func(sess *sessions.Session, problem error) []byte {
 		done.OldKeyLeft = problem != nil
 		if done.Action == "rotate" {

@@ -140,7 +140,7 @@ func (a *App) destroySession(c echo.Context) error {
 		})
 	}
 	next := nextPage(c.Request())
-	if token != "" && next == "/?changed#result" {
+	if token != "" {
 		// The report lives under a random token of its own, not in the
 		// session that is gone: the next page takes it once.
 		next = "/?report=" + token + "#result"
@@ -248,8 +248,12 @@ func nextPage(r *http.Request) string {
 			return "/tutorial#step-" + step
 		}
 	}
-	return "/?changed#result"
+	return resultPage
 }
+
+// resultPage is where a change's 303 goes by default: the main page, which
+// takes the change's report and shows its result.
+const resultPage = "/?changed#result"
 
 // postForm returns the fields of the request body (url-encoded or
 // multipart), which readForm read; the query string is not consulted, so a

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"fmt"
 	"html"
 	"html/template"
@@ -452,5 +453,12 @@ func TestTutorialButtonsPostBackToTheirStep(t *testing.T) {
 	}
 	if keys := sessionKeys(t, rdb, cfg); len(keys) != 0 {
 		t.Errorf("after destroy Redis holds %v", keys)
+	}
+	// The steps' buttons come back to the tutorial, which shows no report:
+	// none was stored for it.
+	for _, pattern := range []string{cfg.Keys().Flash("*"), cfg.Keys().Report("*")} {
+		if keys, err := scanKeys(context.Background(), rdb.Client, pattern); err != nil || len(keys) != 0 {
+			t.Errorf("the steps stored reports no page takes: %v %v", keys, err)
+		}
 	}
 }
