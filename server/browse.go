@@ -82,7 +82,7 @@ func (a *App) showSessions(c echo.Context) error {
 			rows[i].ShownKey, rows[i].Own = a.keys.Session(r.ID), true
 		}
 	}
-	return c.Render(http.StatusOK, "sessions", sessionsPage{
+	return render(c, http.StatusOK, "sessions", sessionsPage{
 		page:     a.page(c, "sessions.title"),
 		Pattern:  a.keys.Pattern(),
 		Rows:     rows,

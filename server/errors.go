@@ -135,7 +135,7 @@ func (a *App) handleError(err error, c echo.Context) {
 		}
 		err = c.JSON(e.Status, body)
 	} else {
-		err = c.Render(e.Status, "error", a.errorPage(c, e))
+		err = render(c, e.Status, "error", a.errorPage(c, e))
 	}
 	if err != nil {
 		slog.Error("error response failed", "err", err)

@@ -36,7 +36,7 @@ func (a *App) showIndex(c echo.Context) error {
 			done.DeadIDSent = done.OldID != "" && a.sessions.CookieID(c.Request()) == done.OldID
 		}
 	}
-	return c.Render(http.StatusOK, "index", a.indexPage(c, v, done))
+	return render(c, http.StatusOK, "index", a.indexPage(c, v, done))
 }
 
 // showSessionJSON is showIndex for scripts: the same state as JSON.

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -19,6 +20,7 @@ import (
 	"redis-session-demo/internal/redisconn"
 	"redis-session-demo/internal/redistest"
 
+	"github.com/labstack/echo/v4"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -48,7 +50,44 @@ func newTestApp(t testing.TB, cfg Config, rdb *redisconn.Conn) *App {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { redistest.DeleteKeys(t, rdb.Client, cfg.Keys().ACLPatterns()...) })
+	app.echo.Renderer = checkedRenderer{app.echo.Renderer.(*renderer), t}
 	return app
+}
+
+// checkedRenderer renders every page of a test twice, through htmlexec (as
+// the app does) and through html/template itself, and fails the test when
+// the two differ by a byte: every page the tests ask for, with all their
+// hostile input, checks the compiled templates.
+type checkedRenderer struct {
+	*renderer
+	t testing.TB
+}
+
+func (c checkedRenderer) Render(w io.Writer, name string, data any, ctx echo.Context) error {
+	var got bytes.Buffer
+	err := c.renderer.Render(&got, name, data, ctx)
+	p, lookupErr := c.page(name, data)
+	if lookupErr != nil {
+		return lookupErr
+	}
+	var want bytes.Buffer
+	wantErr := p.tmpl.ExecuteTemplate(&want, "layout", data)
+	switch {
+	case (err == nil) != (wantErr == nil):
+		c.t.Errorf("page %s: htmlexec's error %v, html/template's %v", name, err, wantErr)
+	case err == nil && !bytes.Equal(got.Bytes(), want.Bytes()):
+		at := 0
+		for at < min(got.Len(), want.Len()) && got.Bytes()[at] == want.Bytes()[at] {
+			at++
+		}
+		c.t.Errorf("page %s: htmlexec's output differs from html/template's at byte %d:\n htmlexec: %.200q\n template: %.200q",
+			name, at, got.Bytes()[at:], want.Bytes()[at:])
+	}
+	if err != nil {
+		return err
+	}
+	_, err = got.WriteTo(w)
+	return err
 }
 
 // testEnv is the usual set-up of a test: a Redis, a configuration of the

@@ -46,7 +46,7 @@ func (a *App) showFixationLab(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.Render(http.StatusOK, "lab", labPage{page: a.page(c, "lab.title"), CSRFToken: csrfToken(a.cfg.Secret, v.Session.ID)})
+	return render(c, http.StatusOK, "lab", labPage{page: a.page(c, "lab.title"), CSRFToken: csrfToken(a.cfg.Secret, v.Session.ID)})
 }
 
 // runFixationLab sends one forged cookie to the stock redisstore and to this
@@ -60,7 +60,7 @@ func (a *App) runFixationLab(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.Render(http.StatusOK, "lab", labPage{page: a.page(c, "lab.title"), CSRFToken: csrfToken(a.cfg.Secret, id), Result: result})
+	return render(c, http.StatusOK, "lab", labPage{page: a.page(c, "lab.title"), CSRFToken: csrfToken(a.cfg.Secret, id), Result: result})
 }
 
 // fixationLab runs the experiment under the lab's key scheme, which no

@@ -96,7 +96,7 @@ func (a *App) showRaceLab(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.Render(http.StatusOK, "racelab", a.racePage(c, v.Session.ID, raceDefaultWriters, nil))
+	return render(c, http.StatusOK, "racelab", a.racePage(c, v.Session.ID, raceDefaultWriters, nil))
 }
 
 // runRaceLab fires the chosen number of writers at a throw-away session
@@ -114,7 +114,7 @@ func (a *App) runRaceLab(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.Render(http.StatusOK, "racelab", a.racePage(c, id, n, res))
+	return render(c, http.StatusOK, "racelab", a.racePage(c, id, n, res))
 }
 
 // raceWriters reads the form's number of writers; empty means the default.

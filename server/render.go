@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"redis-session-demo/internal/commandlog"
+	"redis-session-demo/internal/htmlexec"
 
 	"github.com/labstack/echo/v4"
 )
@@ -60,10 +61,19 @@ func (t commandTable) Rows() template.HTML {
 
 // renderer is the app's echo.Renderer. It holds every page once per
 // language, with the catalog's fixed texts baked in (see bake), so that
-// rendering a page executes only its dynamic parts.
+// rendering a page executes only its dynamic parts. html/template parses
+// and escapes each page; htmlexec then runs it, with the same output,
+// several times faster (BenchmarkRender). The tests render every page
+// both ways and compare the bytes (checkedRenderer).
 type renderer struct {
-	pages map[string]map[string]*template.Template // page, then language
-	pool  sync.Pool                                // of *bytes.Buffer
+	pages map[string]map[string]compiledPage // page, then language
+}
+
+// compiledPage is one page in one language: as html/template parsed and
+// escaped it, and compiled from that.
+type compiledPage struct {
+	tmpl *template.Template
+	prog *htmlexec.Program
 }
 
 // languaged is page data that knows its language: every page's page.
@@ -86,14 +96,13 @@ func newRenderer(fsys fs.FS) (*renderer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("templates: %w", err)
 	}
-	r := &renderer{pages: make(map[string]map[string]*template.Template, len(pageFiles))}
-	r.pool.New = func() any { return new(bytes.Buffer) }
+	r := &renderer{pages: make(map[string]map[string]compiledPage, len(pageFiles))}
 	for name, file := range pageFiles {
 		src, err := fs.ReadFile(fsys, file)
 		if err != nil {
 			return nil, fmt.Errorf("templates: %w", err)
 		}
-		r.pages[name] = make(map[string]*template.Template, len(catalog))
+		r.pages[name] = make(map[string]compiledPage, len(catalog))
 		for lang := range catalog {
 			t := template.New("layout.html").Funcs(templateFuncs)
 			if _, err := t.Parse(bake(string(layout), lang)); err != nil {
@@ -102,7 +111,11 @@ func newRenderer(fsys fs.FS) (*renderer, error) {
 			if _, err := t.New(file).Parse(bake(string(src), lang)); err != nil {
 				return nil, fmt.Errorf("templates: %s: %w", file, err)
 			}
-			r.pages[name][lang] = t
+			prog, err := htmlexec.Compile(t, "layout", templateFuncs)
+			if err != nil {
+				return nil, fmt.Errorf("templates: %s: %w", file, err)
+			}
+			r.pages[name][lang] = compiledPage{tmpl: t, prog: prog}
 		}
 	}
 	return r, nil
@@ -130,27 +143,57 @@ func bake(src, lang string) string {
 	})
 }
 
-// Render executes a page in the data's language into a pooled buffer
-// first. echo.Context.Render buffers too, but its fresh buffer would grow
-// step by step under the template's many small writes; copied from a warm
-// buffer it grows once (BenchmarkPage: about 23 KB less per main page).
+// Render executes a page in the data's language.
 func (r *renderer) Render(w io.Writer, name string, data any, _ echo.Context) error {
+	t, err := r.page(name, data)
+	if err != nil {
+		return err
+	}
+	if buf, ok := w.(*bytes.Buffer); ok {
+		return t.prog.Execute(buf, data)
+	}
+	var buf bytes.Buffer
+	if err := t.prog.Execute(&buf, data); err != nil {
+		return err
+	}
+	_, err = buf.WriteTo(w)
+	return err
+}
+
+// pageBuffers hold pages while they are rendered. echo.Context.Render
+// renders into a fresh buffer, which would grow step by step under the
+// template's many small writes and be garbage after each page; a pooled
+// one has long grown to a page's size (BenchmarkPage: some 55 KB and a
+// tenth of the main page's time).
+var pageBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// render answers with the page name, rendered by the app's renderer into a
+// pooled buffer: what c.Render does, without its fresh buffer, and with a
+// Content-Length.
+func render(c echo.Context, status int, name string, data any) error {
+	buf := pageBuffers.Get().(*bytes.Buffer)
+	defer func() {
+		buf.Reset()
+		pageBuffers.Put(buf)
+	}()
+	if err := c.Echo().Renderer.Render(buf, name, data, c); err != nil {
+		return err
+	}
+	// With its length known, net/http sends the page as it is, not in
+	// chunks, and the response ends without a write of its own.
+	c.Response().Header().Set(echo.HeaderContentLength, strconv.Itoa(buf.Len()))
+	return c.HTMLBlob(status, buf.Bytes())
+}
+
+// page is the page name in the data's language.
+func (r *renderer) page(name string, data any) (compiledPage, error) {
 	lang := "en"
 	if l, ok := data.(languaged); ok {
 		lang = l.language()
 	}
 	t, ok := r.pages[name][lang]
 	if !ok {
-		return fmt.Errorf("no page %q in %q", name, lang)
+		return t, fmt.Errorf("no page %q in %q", name, lang)
 	}
-	buf := r.pool.Get().(*bytes.Buffer)
-	defer func() {
-		buf.Reset()
-		r.pool.Put(buf)
-	}()
-	if err := t.ExecuteTemplate(buf, "layout", data); err != nil {
-		return err
-	}
-	_, err := buf.WriteTo(w)
-	return err
+	return t, nil
 }

@@ -13,7 +13,7 @@ import (
 // re-creates, each next to the Go code that does the same here. It only
 // reads the visitor's cookie: it never creates or renews a session.
 func (a *App) showTutorial(c echo.Context) error {
-	return c.Render(http.StatusOK, "tutorial", a.tutorialPage(c))
+	return render(c, http.StatusOK, "tutorial", a.tutorialPage(c))
 }
 
 // goRef names a piece of this repository: a file relative to the repository
