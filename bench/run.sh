@@ -59,8 +59,10 @@ for _ in $(seq 50); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break;
 redis_url="redis://127.0.0.1:$redis_port"
 
 echo "bench: building the app and the floor"
-go build -o "$tmp/app" .
-go build -o "$tmp/floor" ./bench/floor
+# As the Dockerfile builds the app that runs on a platform: static, stripped.
+build() { CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o "$@"; }
+build "$tmp/app" .
+build "$tmp/floor" ./bench/floor
 
 start_app() { # name port env...
   local name=$1 port=$2; shift 2

@@ -2,6 +2,7 @@ package sessionstore
 
 import (
 	"path"
+	"strings"
 	"testing"
 )
 
@@ -76,6 +77,34 @@ func TestIsBookkeeping(t *testing.T) {
 			if got := IsBookkeeping(key); got != want {
 				t.Errorf("IsBookkeeping(%q) = %v, want %v", key, got, want)
 			}
+		}
+	}
+}
+
+func TestValidID(t *testing.T) {
+	id43 := strings.Repeat("aZ09_-", 7) + "x"
+	id32 := strings.Repeat("Ab3-", 8)
+	for _, tc := range []struct {
+		id   string
+		want bool
+	}{
+		{id43, true},
+		{id32, true},
+		{id43[:42], false},
+		{id43 + "x", false},
+		{id32[:31], false},
+		{"", false},
+		{id43[:42] + ".", false},
+		{id43[:42] + "*", false},
+		{id43[:42] + "+", false},
+		{id43[:42] + "/", false},
+		{id43[:42] + "=", false},
+		{id43[:42] + ":", false},
+		{id32[:31] + " ", false},
+		{id43[:41] + "é", false}, // 43 bytes, two of them not ASCII
+	} {
+		if got := ValidID(tc.id); got != tc.want {
+			t.Errorf("ValidID(%q) (%d bytes) = %v, want %v", tc.id, len(tc.id), got, tc.want)
 		}
 	}
 }
