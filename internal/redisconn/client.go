@@ -18,6 +18,13 @@ const (
 	// IOTimeout bounds each read and write, and the wait for a free
 	// connection of the pool.
 	IOTimeout = 500 * time.Millisecond
+	// BufferSize is each connection's read and write buffer, pipelines'
+	// included. go-redis's defaults (32 KiB, and 128 KiB for its pipeline
+	// pool) are for big batches; a session and its commands take a few
+	// hundred bytes, and under load those buffers were a fifth of the app's
+	// memory. A longer reply or command still goes through, in more reads
+	// or writes.
+	BufferSize = 8 << 10
 )
 
 // NewClient opens a client with the app's timeouts (set in opts) whose every
@@ -44,6 +51,8 @@ func withTimeouts(opts *redis.Options) *redis.Options {
 	// older servers answer them with errors.
 	opts.DisableIdentity = true
 	opts.MaintNotificationsConfig = &maintnotifications.Config{Mode: maintnotifications.ModeDisabled}
+	opts.ReadBufferSize, opts.WriteBufferSize = BufferSize, BufferSize
+	opts.PipelineReadBufferSize, opts.PipelineWriteBufferSize = BufferSize, BufferSize
 	return opts
 }
 
@@ -55,5 +64,7 @@ func universalWithTimeouts(u *redis.UniversalOptions) *redis.UniversalOptions {
 	u.ContextTimeoutEnabled, u.MaxRetries, u.DialerRetries = true, 1, 1
 	u.DisableIdentity = true
 	u.MaintNotificationsConfig = &maintnotifications.Config{Mode: maintnotifications.ModeDisabled}
+	u.ReadBufferSize, u.WriteBufferSize = BufferSize, BufferSize
+	u.PipelineReadBufferSize, u.PipelineWriteBufferSize = BufferSize, BufferSize
 	return u
 }

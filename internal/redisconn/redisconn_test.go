@@ -148,16 +148,18 @@ func TestConnectErrors(t *testing.T) {
 	}
 }
 
-// TestTimeoutsInStep checks that every mode gets the app's timeouts,
-// although standalone and the others set them on different option types.
+// TestTimeoutsInStep checks that every mode gets the app's timeouts and
+// buffer sizes, although standalone and the others set them on different
+// option types.
 func TestTimeoutsInStep(t *testing.T) {
 	type timeouts struct {
 		dial, read, write, pool time.Duration
 		contextTimeout          bool
 		retries, dialRetries    int
 		disableIdentity         bool
+		buffers                 [4]int
 	}
-	want := timeouts{DialTimeout, IOTimeout, IOTimeout, IOTimeout, true, 1, 1, true}
+	want := timeouts{DialTimeout, IOTimeout, IOTimeout, IOTimeout, true, 1, 1, true, [4]int{BufferSize, BufferSize, BufferSize, BufferSize}}
 	for _, tc := range []struct {
 		name string
 		s    Settings
@@ -173,11 +175,13 @@ func TestTimeoutsInStep(t *testing.T) {
 			case *redis.Client:
 				o := c.Options()
 				got = timeouts{o.DialTimeout, o.ReadTimeout, o.WriteTimeout, o.PoolTimeout,
-					o.ContextTimeoutEnabled, o.MaxRetries, o.DialerRetries, o.DisableIdentity}
+					o.ContextTimeoutEnabled, o.MaxRetries, o.DialerRetries, o.DisableIdentity,
+					[4]int{o.ReadBufferSize, o.WriteBufferSize, o.PipelineReadBufferSize, o.PipelineWriteBufferSize}}
 			case *redis.ClusterClient:
 				o := c.Options()
 				got = timeouts{o.DialTimeout, o.ReadTimeout, o.WriteTimeout, o.PoolTimeout,
-					o.ContextTimeoutEnabled, o.MaxRetries, o.DialerRetries, o.DisableIdentity}
+					o.ContextTimeoutEnabled, o.MaxRetries, o.DialerRetries, o.DisableIdentity,
+					[4]int{o.ReadBufferSize, o.WriteBufferSize, o.PipelineReadBufferSize, o.PipelineWriteBufferSize}}
 			default:
 				t.Fatalf("client of type %T", c)
 			}
