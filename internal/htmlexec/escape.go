@@ -2,7 +2,6 @@ package htmlexec
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"html/template"
 	"reflect"
@@ -51,8 +50,8 @@ var escapers = map[string]*escaper{
 	"_html_template_attrescaper": {write: func(w *bytes.Buffer, s string, kind contentKind) error {
 		if kind == htmlContent {
 			// html/template strips the tags of HTML put in an
-			// attribute; nothing here does that.
-			return errors.New("htmlexec: template.HTML in an attribute is not supported")
+			// attribute: rare enough to ask html/template itself.
+			return htmlInAttribute(w, s)
 		}
 		replace(w, s, true)
 		return nil
@@ -162,7 +161,8 @@ func percentEncode(w *bytes.Buffer, s string, norm bool) {
 		case '-', '.', '_', '~':
 			continue
 		case '%':
-			if norm {
+			// A valid escape stays as it is when normalizing.
+			if norm && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]) {
 				continue
 			}
 		default:
@@ -238,4 +238,23 @@ func indirectToStringerOrError(a any) any {
 		v = v.Elem()
 	}
 	return v.Interface()
+}
+
+func isHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}
+
+// attrTemplate is html/template escaping one value in a quoted attribute.
+var attrTemplate = template.Must(template.New("attr").Parse(`<a title="{{.}}">`))
+
+// htmlInAttribute writes template.HTML s as html/template writes it in a
+// quoted attribute: its text, tags stripped, escaped.
+func htmlInAttribute(w *bytes.Buffer, s string) error {
+	var b bytes.Buffer
+	if err := attrTemplate.Execute(&b, template.HTML(s)); err != nil {
+		return err
+	}
+	const open, end = `<a title="`, `">`
+	w.Write(b.Bytes()[len(open) : b.Len()-len(end)])
+	return nil
 }

@@ -98,21 +98,45 @@ func (f *field) eval(s *state, dot, recv reflect.Value, args []argument, final r
 	if ptr.Kind() != reflect.Interface && ptr.Kind() != reflect.Pointer && ptr.CanAddr() {
 		ptr = ptr.Addr()
 	}
-	info := f.info(ptr, recv)
+	info := f.info(ptr.Type())
 	if info.method >= 0 {
 		return callValue(s, dot, ptr.Method(info.method), f.name, args, final, piped)
+	}
+	hasArgs := len(args) > 0 || piped
+	switch recv.Kind() {
+	case reflect.Pointer: // a nil one: only a method could take it
+		return reflect.Value{}, fmt.Errorf("htmlexec: nil pointer evaluating %s.%s", typ, f.name)
+	case reflect.Map:
+		return f.mapValue(recv, hasArgs)
 	}
 	if info.err != nil {
 		return reflect.Value{}, info.err
 	}
-	if len(args) > 0 || piped {
+	if hasArgs {
 		return reflect.Value{}, fmt.Errorf("htmlexec: %s has arguments but cannot be invoked as function", f.name)
 	}
 	return recv.FieldByIndexErr(info.index)
 }
 
-func (f *field) info(ptr, recv reflect.Value) *fieldInfo {
-	t := ptr.Type()
+// mapValue is .name of a map with string keys: the value, or no value
+// when the key is missing, as text/template's default has it.
+func (f *field) mapValue(m reflect.Value, hasArgs bool) (reflect.Value, error) {
+	key := reflect.ValueOf(f.name)
+	if !key.Type().AssignableTo(m.Type().Key()) {
+		if !key.Type().ConvertibleTo(m.Type().Key()) || m.Type().Key().Kind() != reflect.String {
+			return reflect.Value{}, fmt.Errorf("htmlexec: can't evaluate field %s in type %s", f.name, m.Type())
+		}
+		key = key.Convert(m.Type().Key())
+	}
+	if hasArgs {
+		return reflect.Value{}, fmt.Errorf("htmlexec: %s is not a method but has arguments", f.name)
+	}
+	return m.MapIndex(key), nil
+}
+
+// info is the step's lookup on receivers of type t: T, or *T when the
+// receiver is addressable or a nil pointer (whose fields are those of T).
+func (f *field) info(t reflect.Type) *fieldInfo {
 	if info := f.cache.Load(); info != nil && info.typ == t {
 		return info
 	}
@@ -120,9 +144,12 @@ func (f *field) info(ptr, recv reflect.Value) *fieldInfo {
 	if m, ok := t.MethodByName(f.name); ok {
 		info.method = m.Index
 	} else {
-		switch recv.Kind() {
-		case reflect.Struct:
-			sf, ok := recv.Type().FieldByName(f.name)
+		st := t
+		if st.Kind() == reflect.Pointer {
+			st = st.Elem()
+		}
+		if st.Kind() == reflect.Struct {
+			sf, ok := st.FieldByName(f.name)
 			switch {
 			case !ok:
 				info.err = fmt.Errorf("htmlexec: can't evaluate field %s in type %s", f.name, t)
@@ -131,11 +158,7 @@ func (f *field) info(ptr, recv reflect.Value) *fieldInfo {
 			default:
 				info.index = sf.Index
 			}
-		case reflect.Pointer:
-			info.err = fmt.Errorf("htmlexec: nil pointer evaluating %s.%s", t, f.name)
-		case reflect.Map:
-			info.err = fmt.Errorf("htmlexec: map keys (.%s) are not supported", f.name)
-		default:
+		} else {
 			info.err = fmt.Errorf("htmlexec: can't evaluate field %s in type %s", f.name, t)
 		}
 	}
@@ -326,13 +349,18 @@ func indirectInterface(v reflect.Value) reflect.Value {
 	return v.Elem()
 }
 
+// isHexInt reports a hexadecimal integer: 0x1E is one, 0x1p-2 a float.
+func isHexInt(s string) bool {
+	return len(s) > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X') && !strings.ContainsAny(s, "pP")
+}
+
 // idealConstant is a number of the template as a value of type any: an
 // int, or a float64 when it is written as one.
 func idealConstant(n *parse.NumberNode) (reflect.Value, error) {
 	switch {
 	case n.IsComplex:
 		return reflect.ValueOf(n.Complex128), nil
-	case n.IsFloat && strings.ContainsAny(n.Text, ".eEpP") && !strings.HasPrefix(n.Text, "0x") && !strings.HasPrefix(n.Text, "0X") && !strings.HasPrefix(n.Text, "'"):
+	case n.IsFloat && strings.ContainsAny(n.Text, ".eEpP") && !isHexInt(n.Text) && !strings.HasPrefix(n.Text, "'"):
 		return reflect.ValueOf(n.Float64), nil
 	case n.IsInt && int64(int(n.Int64)) == n.Int64:
 		return reflect.ValueOf(int(n.Int64)), nil

@@ -106,7 +106,7 @@ func (c *compiler) function(n parse.Node, name string, argNodes []parse.Node, pi
 			var format string
 			if name == "printf" {
 				f := indirectInterface(argv[0])
-				if f.Kind() != reflect.String {
+				if !f.IsValid() || f.Type() != stringType {
 					return reflect.Value{}, fmt.Errorf("htmlexec: printf's format is %s, not a string", typeName(f))
 				}
 				format, argv = f.String(), argv[1:]

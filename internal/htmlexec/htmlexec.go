@@ -10,13 +10,17 @@
 // functions run without reflection. Text/template spends most of a page's
 // time on exactly those steps.
 //
-// Only what this app's templates use is supported: fields, methods,
-// $ (without other variables), if, with, range over slices and arrays,
-// template calls, the comparison functions, and, or, not, len, print,
-// printf, slice, and the escapers of HTML text, attribute values, RCDATA
-// and URLs. Compile reports anything else, so a template that needs more
-// fails at start, never at run time. The tests compare its output with
-// html/template's.
+// It runs a subset of the language, more than this app's templates use:
+// fields, methods and string-keyed map entries; $, but no other variables;
+// if, with, and range over slices, arrays, ints and maps with string or
+// integer keys; template calls; the comparison functions, and, or, not,
+// len, print, printf, println and slice; and html/template's escapers of
+// HTML text, quoted attribute values, RCDATA and URLs. Compile rejects a
+// template that needs anything else (a variable, index, a script or style
+// context), so such a template fails at start; what depends on the data's
+// types (a range over a map keyed by structs) fails when it runs, with an
+// error. The tests compare its output with html/template's, and the app's
+// tests render every page both ways.
 package htmlexec
 
 import (
@@ -24,8 +28,8 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
-	"io"
 	"reflect"
+	"sort"
 	"text/template/parse"
 )
 
@@ -63,7 +67,7 @@ type state struct {
 }
 
 // maxDepth bounds nested template calls, as text/template does.
-const maxDepth = 1000
+const maxDepth = 100000
 
 type (
 	execFn func(s *state, dot reflect.Value) error
@@ -81,9 +85,10 @@ func Compile(t *template.Template, name string, funcs template.FuncMap) (*Progra
 		return nil, fmt.Errorf("htmlexec: no template %q", name)
 	}
 	// html/template escapes a template and those it calls the first time
-	// it runs one. Running it on nil data escapes it and then stops at the
-	// first field; only an escaping error matters here.
-	if err := t.ExecuteTemplate(io.Discard, name, nil); err != nil {
+	// it runs one. Running it into a writer that refuses the first write
+	// escapes it and then stops, before much (usually nothing) of it runs;
+	// only an escaping error matters here.
+	if err := t.ExecuteTemplate(refuse{}, name, nil); err != nil {
 		var escapeErr *template.Error
 		if errors.As(err, &escapeErr) {
 			return nil, err
@@ -103,6 +108,11 @@ func Compile(t *template.Template, name string, funcs template.FuncMap) (*Progra
 	}
 	return &Program{name: name, root: root}, nil
 }
+
+// refuse is a writer that takes nothing.
+type refuse struct{}
+
+func (refuse) Write([]byte) (int, error) { return 0, errors.New("htmlexec: escaping only") }
 
 type compiler struct {
 	set   *template.Template
@@ -315,6 +325,28 @@ func (c *compiler) rangeOver(n *parse.RangeNode) (execFn, error) {
 			if v.Len() > 0 {
 				return nil
 			}
+		case reflect.Map:
+			keys, err := sortedKeys(v)
+			if err != nil {
+				return err
+			}
+			for _, k := range keys {
+				if err := body(s, v.MapIndex(k)); err != nil {
+					return err
+				}
+			}
+			if len(keys) > 0 {
+				return nil
+			}
+		case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+			for i := range v.Int() {
+				if err := body(s, reflect.ValueOf(i).Convert(v.Type())); err != nil {
+					return err
+				}
+			}
+			if v.Int() > 0 {
+				return nil
+			}
 		case reflect.Invalid: // a nil value: nothing to range over
 		default:
 			return fmt.Errorf("htmlexec: range over %s is not supported", v.Type())
@@ -401,6 +433,11 @@ func (c *compiler) commands(cmds []*parse.CommandNode) (func(*state, reflect.Val
 			if v, err = step(s, dot, v); err != nil {
 				return v, err
 			}
+			// As text/template does after every command: a value held
+			// in an empty interface is taken out of it.
+			if v.Kind() == reflect.Interface && v.Type().NumMethod() == 0 {
+				v = reflect.ValueOf(v.Interface())
+			}
 		}
 		return v, nil
 	}, nil
@@ -422,6 +459,9 @@ func (c *compiler) command(cmd *parse.CommandNode, piped bool) (evalFn, error) {
 		}
 	case *parse.IdentifierNode:
 		return c.function(cmd, head.Ident, cmd.Args[1:], piped)
+	}
+	if _, ok := cmd.Args[0].(*parse.NilNode); ok {
+		return nil, c.errorf(cmd, "nil is not a command")
 	}
 	if len(cmd.Args) > 1 || piped {
 		return nil, c.errorf(cmd, "can't give an argument to a non-function")
@@ -477,12 +517,31 @@ func (c *compiler) operand(n parse.Node) (func(*state, reflect.Value) (reflect.V
 			return nil, c.errorf(n, "%v", err)
 		}
 		return constant(v), nil
-	case *parse.NilNode:
-		return nil, c.errorf(n, "nil is not a command")
+	case *parse.NilNode: // an argument: no value, which built-ins compare and print
+		return constant(reflect.Value{}), nil
 	}
 	return nil, c.errorf(n, "unsupported operand")
 }
 
 func constant(v reflect.Value) func(*state, reflect.Value) (reflect.Value, error) {
 	return func(*state, reflect.Value) (reflect.Value, error) { return v, nil }
+}
+
+// sortedKeys are a map's keys in order, as text/template ranges over them:
+// maps with keys of a basic kind only.
+func sortedKeys(m reflect.Value) ([]reflect.Value, error) {
+	keys := m.MapKeys()
+	var less func(a, b reflect.Value) bool
+	switch m.Type().Key().Kind() {
+	case reflect.String:
+		less = func(a, b reflect.Value) bool { return a.String() < b.String() }
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		less = func(a, b reflect.Value) bool { return a.Int() < b.Int() }
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		less = func(a, b reflect.Value) bool { return a.Uint() < b.Uint() }
+	default:
+		return nil, fmt.Errorf("htmlexec: range over a map keyed by %s is not supported", m.Type().Key())
+	}
+	sort.Slice(keys, func(i, j int) bool { return less(keys[i], keys[j]) })
+	return keys, nil
 }
