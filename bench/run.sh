@@ -7,7 +7,8 @@
 # prints req/s, p50/p99 latency, CPU µs per request of the server process,
 # Redis commands per request, the server's peak RSS, and the ratios.
 #
-# Env: WARMUP (s, default 2), CONNECTIONS (default 32), THREADS (default 1).
+# Env: ROUNDS (default 3), WARMUP (s, default 2), CONNECTIONS (default 32),
+# THREADS (default 1). Every round measures every target once, in turn.
 # Ratios mean more than absolute numbers: this machine's speed varies by 10%
 # and more between runs; the script says when it looked too busy to count.
 set -euo pipefail
@@ -17,6 +18,7 @@ duration=${1:-8}
 warmup=${WARMUP:-2}
 conns=${CONNECTIONS:-32}
 threads=${THREADS:-1}
+rounds=${ROUNDS:-3}
 
 need() { command -v "$1" >/dev/null || { echo "bench: $1 is missing: $2" >&2; exit 1; }; }
 if ! command -v wrk >/dev/null && [ "$(id -u)" = 0 ]; then
@@ -95,59 +97,95 @@ cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 hz=$(getconf CLK_TCK)
 commands() { redis-cli -p "$redis_port" info stats | awk -F: '/^total_commands_processed:/ {print $2+0}'; }
 
-# measure label pidfile url [cookie]: warm up, then one run; one result line.
-results=()
+# measure key pidfile url cookie round: one wrk run of a target (after a
+# warm-up in the first round), its figures kept under key and round.
+declare -A rps cpu cmds p50 p99 rss errs
 measure() {
-  local label=$1 pid url=$3 cookie=${4:-}
+  local key=$1 pid url=$3 cookie=$4 round=$5
   pid=$(cat "$tmp/$2.pid")
   local header=()
   [ -n "$cookie" ] && header=(-H "Cookie: $cookie")
-  wrk -t"$threads" -c"$conns" -d"${warmup}s" "${header[@]}" "$url" >/dev/null
-  local t0 c0 out
+  [ "$round" = 1 ] && wrk -t"$threads" -c"$conns" -d"${warmup}s" "${header[@]}" "$url" >/dev/null
+  local t0 c0 out t1 c1 reqs
   t0=$(cpu_ticks "$pid"); c0=$(commands)
   out=$(wrk -t"$threads" -c"$conns" -d"${duration}s" --latency "${header[@]}" "$url")
-  local t1 c1 reqs rps p50 p99 rss
   t1=$(cpu_ticks "$pid"); c1=$(commands)
   reqs=$(awk '/requests in/ {print $1}' <<<"$out")
-  rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
-  p50=$(awk '$1 == "50%" {print $2}' <<<"$out")
-  p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
-  rss=$(awk '/^VmHWM/ {print $2}' "/proc/$pid/status")
-  local errors
-  errors=$(awk '/Non-2xx|Socket errors/ {print}' <<<"$out" | tr '\n' ' ')
-  results+=("$(printf '%-28s %10s %9s %9s %9.0f %7.2f %8.1f %s' "$label" "$rps" "$p50" "$p99" \
-    "$(calc "($t1 - $t0) * 1000000 / $hz / $reqs")" "$(calc "($c1 - $c0) / $reqs")" \
-    "$(calc "$rss / 1024")" "$errors")")
-  eval "rps_${2}_$5=$rps"
+  rps[$key,$round]=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
+  p50[$key,$round]=$(awk '$1 == "50%" {print $2}' <<<"$out")
+  p99[$key,$round]=$(awk '$1 == "99%" {print $2}' <<<"$out")
+  cpu[$key,$round]=$(calc "($t1 - $t0) * 1000000 / $hz / $reqs")
+  cmds[$key,$round]=$(calc "($c1 - $c0) / $reqs")
+  rss[$key,$round]=$(awk '/^VmHWM/ {print $2}' "/proc/$pid/status")
+  errs[$key,$round]=$(awk '/Non-2xx|Socket errors/ {print}' <<<"$out" | tr '\n' ' ')
 }
 
+# The targets: key, label, process, URL and cookie. Each round measures
+# every target once, in this order, so that a machine that slows down or
+# speeds up during the run moves all of them, and the ratios of a round
+# compare figures taken a few seconds apart.
 app="http://127.0.0.1:$app_port"
-measure "app page, new session" app "$app/" "" page_new
-measure "app page, existing session" app "$app/" "$(cookie_of "$app/")" page_old
-measure "app /api/session" app "$app/api/session" "$(cookie_of "$app/api/session")" api
-measure "floor, new session" floor "http://127.0.0.1:$floor_port/" "" new
-measure "floor, existing session" floor "http://127.0.0.1:$floor_port/" "$(cookie_of "http://127.0.0.1:$floor_port/")" old
+floor="http://127.0.0.1:$floor_port"
+targets=(
+  "page_new|app page, new session|app|$app/|"
+  "page_old|app page, existing session|app|$app/|$(cookie_of "$app/")"
+  "api|app /api/session|app|$app/api/session|$(cookie_of "$app/api/session")"
+  "floor_new|floor, new session|floor|$floor/|"
+  "floor_old|floor, existing session|floor|$floor/|$(cookie_of "$floor/")"
+)
 if [ -n "$express_port" ]; then
   express="http://127.0.0.1:$express_port"
-  measure "Express, new session" express "$express/" "" new
-  measure "Express, existing session" express "$express/" "$(cookie_of "$express/")" old
+  targets+=(
+    "express_new|Express, new session|express|$express/|"
+    "express_old|Express, existing session|express|$express/|$(cookie_of "$express/")"
+  )
 fi
+for round in $(seq "$rounds"); do
+  echo "bench: round $round of $rounds"
+  for t in "${targets[@]}"; do
+    IFS='|' read -r key _ proc url cookie <<<"$t"
+    measure "$key" "$proc" "$url" "$cookie" "$round"
+  done
+done
 
+median() { tr ' ' '\n' | grep . | sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+of_rounds() { # array key: the values of every round
+  local -n a=$1
+  local r
+  for r in $(seq "$rounds"); do printf '%s ' "${a[$2,$r]}"; done
+}
 after_ms=$(calibrate)
 echo
-echo "bench: $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, wrk -t$threads -c$conns -d${duration}s after ${warmup}s warm-up, $(go env GOVERSION), $(redis-server --version | awk '{print $3}')"
+echo "bench: $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $rounds round(s) of wrk -t$threads -c$conns -d${duration}s per target after ${warmup}s warm-up, $(go env GOVERSION), $(redis-server --version | awk '{print $3}')"
+echo "medians over the rounds (p50 and p99 of the median round; RSS: the peak):"
 printf '%-28s %10s %9s %9s %9s %7s %8s\n' target req/s p50 p99 "CPU µs" "cmd/req" "RSS MB"
-printf '%s\n' "${results[@]}"
-ratio() { awk "BEGIN { printf \"%.2f\", $1 / $2 }"; }
+for t in "${targets[@]}"; do
+  IFS='|' read -r key label _ <<<"$t"
+  m=$(of_rounds rps "$key" | median)
+  # the round whose req/s is closest to the median gives the latencies
+  best=1
+  for r in $(seq "$rounds"); do
+    if awk "BEGIN { exit !(($m - ${rps[$key,$r]})^2 < ($m - ${rps[$key,$best]})^2) }"; then best=$r; fi
+  done
+  peak=$(of_rounds rss "$key" | tr ' ' '\n' | sort -g | tail -1)
+  printf '%-28s %10.2f %9s %9s %9.0f %7.2f %8.1f %s\n' "$label" "$m" "${p50[$key,$best]}" "${p99[$key,$best]}" \
+    "$(of_rounds cpu "$key" | median)" "$(of_rounds cmds "$key" | median)" "$(calc "$peak / 1024")" "${errs[$key,$best]}"
+done
+# ratio a b: the ratio of req/s in each round, and their median.
+ratio() {
+  local r list=""
+  for r in $(seq "$rounds"); do list+="$(awk "BEGIN { printf \"%.2f\", ${rps[$1,$r]} / ${rps[$2,$r]} }") "; done
+  printf '%s (rounds: %s)' "$(awk "BEGIN { printf \"%.2f\", $(median <<<"$list") }")" "${list% }"
+}
 echo
-echo "ratios (higher is better for the app):"
+echo "ratios of req/s, median of the rounds (higher is better for the app):"
 if [ -n "$express_port" ]; then
-  echo "  page, new session / Express, new session:           $(ratio "$rps_app_page_new" "$rps_express_new")"
-  echo "  page, existing session / Express, existing session: $(ratio "$rps_app_page_old" "$rps_express_old")"
+  echo "  page, new session / Express, new session:           $(ratio page_new express_new)"
+  echo "  page, existing session / Express, existing session: $(ratio page_old express_old)"
 fi
-echo "  page, new session / floor, new session:             $(ratio "$rps_app_page_new" "$rps_floor_new")"
-echo "  page, existing session / floor, existing session:   $(ratio "$rps_app_page_old" "$rps_floor_old")"
-echo "  /api/session / floor, existing session:             $(ratio "$rps_app_api" "$rps_floor_old")"
+echo "  page, new session / floor, new session:             $(ratio page_new floor_new)"
+echo "  page, existing session / floor, existing session:   $(ratio page_old floor_old)"
+echo "  /api/session / floor, existing session:             $(ratio api floor_old)"
 drift=$(awk "BEGIN { printf \"%d\", ($after_ms - $before_ms) * 100 / $before_ms }")
 echo "calibration loop: ${before_ms} ms before, ${after_ms} ms after (${drift}%); load average before: $load_before"
 if [ "${drift#-}" -gt 15 ] || awk "BEGIN { exit !($load_before > 1.0) }"; then

@@ -7,12 +7,10 @@ import (
 	"html/template"
 	"io"
 	"io/fs"
-	"net/http"
 	"regexp"
 	"strconv"
 	"strings"
 	"sync"
-	"time"
 
 	"redis-session-demo/internal/commandlog"
 	"redis-session-demo/internal/htmlexec"
@@ -36,16 +34,16 @@ type translator interface{ T(key string) string }
 
 // commandTable is what the shared "commands" template gets: the rows are
 // written here, escaped, since a page shows dozens of them and each would
-// cost the template four reflective field lookups and escapes.
+// cost the template four field lookups and escapes.
 type commandTable struct {
 	translator
 	Commands []commandlog.Command
+	Rows     template.HTML // the table's rows, every text escaped
 }
 
-// Rows are the table's rows as HTML, every text escaped.
-func (t commandTable) Rows() template.HTML {
+func newCommandTable(t translator, commands []commandlog.Command) commandTable {
 	var b strings.Builder
-	for _, c := range t.Commands {
+	for _, c := range commands {
 		b.WriteString("<tr><td>")
 		b.WriteString(strconv.Itoa(c.RoundTrip))
 		b.WriteString("</td><td><code>")
@@ -56,8 +54,12 @@ func (t commandTable) Rows() template.HTML {
 		b.WriteString(strconv.FormatInt(c.Micros, 10))
 		b.WriteString("</td></tr>\n")
 	}
-	return template.HTML(b.String()) // #nosec: every piece above is escaped or a number
+	// #nosec: every piece above is escaped or a number
+	return commandTable{translator: t, Commands: commands, Rows: template.HTML(b.String())}
 }
+
+// seconds is a duration in milliseconds as the page shows it: 119.6.
+func seconds(ms int64) string { return strconv.FormatFloat(float64(ms)/1000, 'f', 1, 64) }
 
 // renderer is the app's echo.Renderer. It holds every page once per
 // language, with the catalog's fixed texts baked in (see bake), so that
@@ -79,16 +81,14 @@ type compiledPage struct {
 // languaged is page data that knows its language: every page's page.
 type languaged interface{ language() string }
 
+// templateFuncs are the templates' functions. The main page needs none:
+// its data carry their display strings, worked out in Go (view.go).
 var templateFuncs = template.FuncMap{
-	"seconds": func(ms int64) string { return fmt.Sprintf("%.1f", float64(ms)/1000) },
-	"ms":      func(seconds int) int { return seconds * 1000 },
+	"seconds": seconds,
 	"labSide": func(p labPage, titleKey string, side labSide) labSideView {
 		return labSideView{Page: p, TitleKey: titleKey, Side: side}
 	},
-	"commandTable": func(t translator, commands []commandlog.Command) commandTable {
-		return commandTable{translator: t, Commands: commands}
-	},
-	"httpDate": func(t time.Time) string { return t.UTC().Format(http.TimeFormat) }, // as in Set-Cookie
+	"commandTable": newCommandTable,
 }
 
 func newRenderer(fsys fs.FS) (*renderer, error) {

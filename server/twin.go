@@ -32,6 +32,8 @@ type expressTwin struct {
 	Stored    string    // JSON.stringify(req.session)
 	Expires   time.Time // the cookie's Expires, fixed when first sent
 	LeftMs    int64     // until Expires; negative once passed
+	// LeftSeconds is LeftMs in seconds, as the clock shows it.
+	LeftSeconds string
 }
 
 // twinExpiry is the Express cookie's expiry for this request's session: the
@@ -65,11 +67,13 @@ func (a *App) newTwin(sess *sessions.Session, expires time.Time) *expressTwin {
 	if err != nil {
 		stored = []byte(fmt.Sprintf("(%v)", err))
 	}
+	left := time.Until(expires).Milliseconds()
 	return &expressTwin{
-		SetCookie: fmt.Sprintf("%s=%s; Path=/; Expires=%s; HttpOnly", a.sessions.CookieName(), value, expires.UTC().Format(http.TimeFormat)),
-		Key:       strings.TrimSuffix(a.keys.Prefix, ":") + sess.ID,
-		Stored:    string(stored),
-		Expires:   expires,
-		LeftMs:    time.Until(expires).Milliseconds(),
+		SetCookie:   fmt.Sprintf("%s=%s; Path=/; Expires=%s; HttpOnly", a.sessions.CookieName(), value, expires.UTC().Format(http.TimeFormat)),
+		Key:         strings.TrimSuffix(a.keys.Prefix, ":") + sess.ID,
+		Stored:      string(stored),
+		Expires:     expires,
+		LeftMs:      left,
+		LeftSeconds: seconds(left),
 	}
 }

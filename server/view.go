@@ -153,9 +153,14 @@ type indexPage struct {
 	// tutorial's Express app would have sent and stored for this session.
 	Express bool
 	Twin    *expressTwin
-	Expires time.Time // of the cookie, as Set-Cookie states it
-	CLI     []string  // one-shot redis-cli commands for this key
-	Limits  limits
+	// What the clocks and the cookie panel show: the cookie's lifetime in
+	// ms (where its countdown starts), the key's TTL in seconds, and the
+	// cookie's Expires as Set-Cookie states it.
+	MaxAgeMs   int
+	TTLSeconds string
+	ExpiresAt  string
+	CLI        []string // one-shot redis-cli commands for this key
+	Limits     limits
 	// Exchanges are what the previous POST (if the page follows one) and
 	// this very request carried and sent to Redis.
 	Exchanges []exchangeBlock
@@ -182,14 +187,17 @@ func (a *App) cookieParts(id string) cookieParts {
 // exchangeBlock is one request's exchange under a heading, its Redis
 // commands split into the tutorial's own and this app's bookkeeping.
 type exchangeBlock struct {
-	TitleKey string
+	Title string
 	*exchange
 	Main, Bookkeeping []commandlog.Command
+	// The two as tables for the "commands" template.
+	MainTable, BookkeepingTable commandTable
 }
 
-func newExchangeBlock(titleKey string, e *exchange) exchangeBlock {
+func newExchangeBlock(p page, titleKey string, e *exchange) exchangeBlock {
 	main, bookkeeping := splitCommands(e.Commands)
-	return exchangeBlock{TitleKey: titleKey, exchange: e, Main: main, Bookkeeping: bookkeeping}
+	return exchangeBlock{Title: p.T(titleKey), exchange: e, Main: main, Bookkeeping: bookkeeping,
+		MainTable: newCommandTable(p, main), BookkeepingTable: newCommandTable(p, bookkeeping)}
 }
 
 // result is the last change as the page's result block shows it.
@@ -225,6 +233,7 @@ func (a *App) newResult(f flash) result {
 
 type valueRow struct {
 	Name, Type, Display string
+	TypeLabel           string // Type in the page's language
 }
 
 type limits struct{ NameLength, ValueBytes, Variables int }
@@ -234,19 +243,22 @@ func (a *App) indexPage(c echo.Context, v *sessionstore.Visit, done flash) index
 	st := a.state(c, v)
 	rows := make([]valueRow, 0, len(st.Values))
 	for name, val := range st.Values {
-		rows = append(rows, valueRow{Name: name, Type: typeName(val), Display: fmt.Sprint(val)})
+		t := typeName(val)
+		rows = append(rows, valueRow{Name: name, Type: t, Display: fmt.Sprint(val), TypeLabel: p.T("type." + t)})
 	}
 	slices.SortFunc(rows, func(x, y valueRow) int { return cmp.Compare(x.Name, y.Name) })
 	key := st.Redis.Key
 	data := indexPage{
-		page:    p,
-		Session: st,
-		Rows:    rows,
-		Result:  a.newResult(done),
-		Key:     keyParts{Prefix: a.keys.Prefix, ID: v.Session.ID},
-		Cookie:  a.cookieParts(v.Session.ID),
-		Express: a.cfg.Express,
-		Expires: time.Now().Add(time.Duration(st.Cookie.MaxAge) * time.Second).UTC(),
+		page:       p,
+		Session:    st,
+		Rows:       rows,
+		Result:     a.newResult(done),
+		Key:        keyParts{Prefix: a.keys.Prefix, ID: v.Session.ID},
+		Cookie:     a.cookieParts(v.Session.ID),
+		Express:    a.cfg.Express,
+		MaxAgeMs:   st.Cookie.MaxAge * 1000,
+		TTLSeconds: seconds(st.Redis.TTLms),
+		ExpiresAt:  time.Now().Add(time.Duration(st.Cookie.MaxAge) * time.Second).UTC().Format(http.TimeFormat), // as in Set-Cookie
 		CLI: []string{
 			a.redis.CLI + " GET " + key,
 			a.redis.CLI + " PTTL " + key,
@@ -259,9 +271,9 @@ func (a *App) indexPage(c echo.Context, v *sessionstore.Visit, done flash) index
 		data.Twin = a.newTwin(v.Session, a.twinExpiry(c, v.IsNew))
 	}
 	if done.Exchange != nil {
-		data.Exchanges = append(data.Exchanges, newExchangeBlock("wire.previous", done.Exchange))
+		data.Exchanges = append(data.Exchanges, newExchangeBlock(p, "wire.previous", done.Exchange))
 	}
-	data.Exchanges = append(data.Exchanges, newExchangeBlock("wire.this", a.currentExchange(c)))
+	data.Exchanges = append(data.Exchanges, newExchangeBlock(p, "wire.this", a.currentExchange(c)))
 	if a.sessions.Encoding() == "json" {
 		var out bytes.Buffer
 		if json.Indent(&out, v.Entry.Raw, "", "  ") == nil {
