@@ -142,17 +142,29 @@ func (e ExpressSerializer) Serialize(s *sessions.Session) ([]byte, error) {
 	cookie["originalMaxAge"] = maxAge.Milliseconds()
 	cookie["expires"] = now().Add(maxAge).UTC().Format("2006-01-02T15:04:05.000Z")
 
-	values := make(map[any]any, len(s.Values))
-	for k, v := range s.Values {
-		if k != (expressCookieKey{}) {
-			values[k] = v
-		}
-	}
-	if _, taken := values["cookie"]; taken {
+	if _, taken := s.Values["cookie"]; taken {
 		return nil, fmt.Errorf("%w: express: a variable named cookie would hide the cookie object", ErrUnreadable)
 	}
-	values["cookie"] = cookie
-	return JSONSerializer{}.Serialize(&sessions.Session{Values: values})
+	names := []string{"cookie"}
+	for k := range s.Values {
+		switch name := k.(type) {
+		case string:
+			names = append(names, name)
+		case expressCookieKey:
+		default:
+			return nil, fmt.Errorf("%w: json: session key %v is a %T, not a string", ErrUnreadable, k, k)
+		}
+	}
+	b, err := appendObject(nil, names, func(name string) any {
+		if name == "cookie" {
+			return cookie
+		}
+		return s.Values[name]
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%w: json: %w", ErrUnreadable, err)
+	}
+	return b, nil
 }
 
 // Deserialize decodes b into the values, keeping the cookie object aside.
