@@ -33,7 +33,14 @@ func (a *App) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 		if err != nil && !res.Committed {
 			status = statusClientGone
 		}
-		a.log.LogAttrs(c.Request().Context(), slog.LevelInfo, "request",
+		ctx, h := c.Request().Context(), a.log.Handler()
+		if !h.Enabled(ctx, slog.LevelInfo) {
+			return nil
+		}
+		// A record without a caller's PC: Logger.LogAttrs would walk the
+		// stack for one on every request, for a source nobody logs.
+		r := slog.NewRecord(time.Now(), slog.LevelInfo, "request", 0)
+		r.AddAttrs(
 			slog.String("method", c.Request().Method),
 			slog.String("route", c.Path()),
 			slog.Int("status", status),
@@ -41,6 +48,7 @@ func (a *App) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 			slog.Int64("bytes", res.Size),
 			slog.String("client", c.RealIP()),
 		)
+		_ = h.Handle(ctx, r) // as Logger.LogAttrs, which drops the handler's error
 		return nil
 	}
 }
