@@ -922,6 +922,7 @@ func TestScreenshots(t *testing.T) {
 		{"screenshot-desktop.png", 1280, 900, 1, false, "en", ""},
 		{"screenshot-phone.png", 390, 844, 2, true, "en", ""},
 		{"screenshot-desktop-ja.png", 1280, 900, 1, false, "ja", ""},
+		{"screenshot-phone-ja.png", 390, 844, 2, true, "ja", ""},
 		{"screenshot-tutorial.png", 1280, 900, 1, false, "en", "/tutorial"},
 	}
 	for _, shot := range shots {
