@@ -174,15 +174,8 @@ func callValue(s *state, dot, fn reflect.Value, name string, args []argument, fi
 	if piped {
 		n++
 	}
-	if typ.IsVariadic() {
-		if n < typ.NumIn()-1 {
-			return reflect.Value{}, fmt.Errorf("htmlexec: wrong number of args for %s: want at least %d got %d", name, typ.NumIn()-1, n)
-		}
-	} else if n != typ.NumIn() {
-		return reflect.Value{}, fmt.Errorf("htmlexec: wrong number of args for %s: want %d got %d", name, typ.NumIn(), n)
-	}
-	if err := checkResults(typ, name); err != nil {
-		return reflect.Value{}, err
+	if err := checkSignature(typ, name, n); err != nil {
+		return reflect.Value{}, fmt.Errorf("htmlexec: %w", err)
 	}
 	paramType := func(i int) reflect.Type {
 		if typ.IsVariadic() && i >= typ.NumIn()-1 {
@@ -215,14 +208,19 @@ func callValue(s *state, dot, fn reflect.Value, name string, args []argument, fi
 
 var errorType = reflect.TypeFor[error]()
 
-func checkResults(typ reflect.Type, name string) error {
+// checkSignature reports whether a function of type typ can be called with
+// n arguments from a template: it must take them and return one value, or
+// a value and an error.
+func checkSignature(typ reflect.Type, name string, n int) error {
 	switch {
-	case typ.NumOut() == 1:
-	case typ.NumOut() == 2 && typ.Out(1) == errorType:
-	default:
-		return fmt.Errorf("htmlexec: %s must return one value, or a value and an error", name)
+	case typ.IsVariadic() && n < typ.NumIn()-1:
+		return fmt.Errorf("wrong number of args for %s: want at least %d got %d", name, typ.NumIn()-1, n)
+	case !typ.IsVariadic() && n != typ.NumIn():
+		return fmt.Errorf("wrong number of args for %s: want %d got %d", name, typ.NumIn(), n)
+	case typ.NumOut() == 1, typ.NumOut() == 2 && typ.Out(1) == errorType:
+		return nil
 	}
-	return nil
+	return fmt.Errorf("%s must return one value, or a value and an error", name)
 }
 
 // value is the argument as a value of type typ.

@@ -173,14 +173,7 @@ func (c *compiler) userFunction(n parse.Node, name string, fn reflect.Value, arg
 	if piped {
 		count++
 	}
-	if typ.IsVariadic() {
-		if count < typ.NumIn()-1 {
-			return nil, c.errorf(n, "wrong number of args for %s: want at least %d got %d", name, typ.NumIn()-1, count)
-		}
-	} else if count != typ.NumIn() {
-		return nil, c.errorf(n, "wrong number of args for %s: want %d got %d", name, typ.NumIn(), count)
-	}
-	if err := checkResults(typ, name); err != nil {
+	if err := checkSignature(typ, name, count); err != nil {
 		return nil, c.errorf(n, "%v", err)
 	}
 	args, err := c.arguments(argNodes)
