@@ -22,7 +22,6 @@ const (
 // escaper is one of html/template's escaping functions, by the name its
 // rewritten trees call it.
 type escaper struct {
-	name string
 	// write escapes s onto w; apply returns it escaped, for an escaper
 	// that is not the last of its action.
 	write func(w *bytes.Buffer, s string, kind contentKind) error
@@ -80,12 +79,6 @@ var escapers = map[string]*escaper{
 		percentEncode(w, s, kind == urlContent)
 		return nil
 	}},
-}
-
-func init() {
-	for name, e := range escapers {
-		e.name = name
-	}
 }
 
 // escaperOf is the escaper a command calls, if it calls only that.

@@ -118,15 +118,12 @@ func (f *field) eval(s *state, dot, recv reflect.Value, args []argument, final r
 	return recv.FieldByIndexErr(info.index)
 }
 
-// mapValue is .name of a map with string keys: the value, or no value
-// when the key is missing, as text/template's default has it.
+// mapValue is .name of a map keyed by string: the value, or no value when
+// the key is missing, as text/template's default has it.
 func (f *field) mapValue(m reflect.Value, hasArgs bool) (reflect.Value, error) {
 	key := reflect.ValueOf(f.name)
 	if !key.Type().AssignableTo(m.Type().Key()) {
-		if !key.Type().ConvertibleTo(m.Type().Key()) || m.Type().Key().Kind() != reflect.String {
-			return reflect.Value{}, fmt.Errorf("htmlexec: can't evaluate field %s in type %s", f.name, m.Type())
-		}
-		key = key.Convert(m.Type().Key())
+		return reflect.Value{}, fmt.Errorf("htmlexec: can't evaluate field %s in type %s", f.name, m.Type())
 	}
 	if hasArgs {
 		return reflect.Value{}, fmt.Errorf("htmlexec: %s is not a method but has arguments", f.name)
@@ -271,12 +268,12 @@ func literal(n parse.Node, typ reflect.Type) (reflect.Value, error) {
 	case *parse.NumberNode:
 		switch typ.Kind() {
 		case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-			if n.IsInt && !v.OverflowInt(n.Int64) {
+			if n.IsInt { // truncated to the type, as text/template does
 				v.SetInt(n.Int64)
 				return v, nil
 			}
 		case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
-			if n.IsUint && !v.OverflowUint(n.Uint64) {
+			if n.IsUint {
 				v.SetUint(n.Uint64)
 				return v, nil
 			}

@@ -105,9 +105,9 @@ func (c *compiler) function(n parse.Node, name string, argNodes []parse.Node, pi
 			}
 			var format string
 			if name == "printf" {
-				f := indirectInterface(argv[0])
-				if !f.IsValid() || f.Type() != stringType {
-					return reflect.Value{}, fmt.Errorf("htmlexec: printf's format is %s, not a string", typeName(f))
+				f, err := validate(argv[0], stringType)
+				if err != nil {
+					return reflect.Value{}, fmt.Errorf("htmlexec: printf's format: %w", err)
 				}
 				format, argv = f.String(), argv[1:]
 			}
@@ -220,7 +220,6 @@ func sliceOf(item reflect.Value, indexes []reflect.Value) (reflect.Value, error)
 	}
 	idx := [2]int{0, item.Len()}
 	for i, index := range indexes {
-		index = indirectInterface(index)
 		var x int64
 		switch index.Kind() {
 		case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:

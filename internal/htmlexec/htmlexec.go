@@ -7,20 +7,20 @@
 // compiles the escaped trees once into Go closures. At run time a field is
 // looked up by index (cached per type) instead of by name, the common
 // escapers write straight into the output buffer, and the built-in
-// functions run without reflection. Text/template spends most of a page's
+// functions run without reflect.Call. Text/template spends most of a page's
 // time on exactly those steps.
 //
 // It runs a subset of the language, more than this app's templates use:
 // fields, methods and string-keyed map entries; $, but no other variables;
-// if, with, and range over slices, arrays, ints and maps with string or
-// integer keys; template calls; the comparison functions, and, or, not,
+// if, with, and range over slices, arrays, integers and maps with string
+// or integer keys; template calls; the comparison functions, and, or, not,
 // len, print, printf, println and slice; and html/template's escapers of
 // HTML text, quoted attribute values, RCDATA and URLs. Compile rejects a
 // template that needs anything else (a variable, index, a script or style
 // context), so such a template fails at start; what depends on the data's
-// types (a range over a map keyed by structs) fails when it runs, with an
-// error. The tests compare its output with html/template's, and the app's
-// tests render every page both ways.
+// types (a range over a channel, or over a map keyed by structs or
+// bools) fails when it runs, with an error. The tests compare its output
+// with html/template's, and the app's tests render every page both ways.
 package htmlexec
 
 import (
@@ -345,6 +345,15 @@ func (c *compiler) rangeOver(n *parse.RangeNode) (execFn, error) {
 				}
 			}
 			if v.Int() > 0 {
+				return nil
+			}
+		case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+			for i := range v.Uint() {
+				if err := body(s, reflect.ValueOf(i).Convert(v.Type())); err != nil {
+					return err
+				}
+			}
+			if v.Uint() > 0 {
 				return nil
 			}
 		case reflect.Invalid: // a nil value: nothing to range over

@@ -477,7 +477,38 @@ func sameOutputCases() []sameCase {
 		{"literal commands", `{{"<lit>"}} {{42}} {{true}} {{1.5}}`, nil},
 		{"dot as a command in range of strings", `{{range .}}{{.}}{{end}}`, []string{"<a>", "&b"}},
 	}
+	cases = append(cases, edgeCases()...)
 	return append(cases, hostileCases()...)
+}
+
+type (
+	namedKey  string
+	smallInts struct{}
+	errPtr    struct{}
+)
+
+func (smallInts) Small(n int8) int8 { return n }
+func (*errPtr) Error() string       { return "e<" }
+
+// edgeCases are the differences a review found after the first fixes.
+func edgeCases() []sameCase {
+	format := "%d<x>"
+	var nilErr *errPtr
+	return []sameCase{
+		{"map keyed by a named string type fails", `{{.k}}`, map[namedKey]string{"k": "v"}},
+		{"slice index held in an any fails", `{{slice .S 0 .I}}`, struct {
+			S string
+			I any
+		}{"abcdef", 2}},
+		{"printf with a *string format", `{{printf .P 3}}`, struct{ P *string }{&format}},
+		{"range over a uint", `{{range .}}{{.}}{{end}}`, uint(3)},
+		{"int8 literal truncated", `{{.Small 300}}`, smallInts{}},
+		{"typed nil error", `<a title="{{.E}}">{{.E}}</a>`, struct{ E error }{nilErr}},
+		{"template.HTML with entities in attribute", `<a title="{{.}}">`, template.HTML("<b>a&lt;b</b> &quot; 'x' +")},
+		{"eq and not of a missing key", `{{eq .nope "x"}} {{if not .nope}}y{{end}}`, map[string]string{}},
+		{"len of a missing key fails", `{{len .nope}}`, map[string]string{}},
+		{"URL with a split escape", `<a href="/a%4{{.}}">`, "1"},
+	}
 }
 
 // hostileCases runs every hostile string through every supported context.
