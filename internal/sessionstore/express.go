@@ -160,7 +160,7 @@ func (e ExpressSerializer) Serialize(s *sessions.Session) ([]byte, error) {
 			return cookie
 		}
 		return s.Values[name]
-	})
+	}, 0)
 	if err != nil {
 		return nil, fmt.Errorf("%w: json: %w", ErrUnreadable, err)
 	}

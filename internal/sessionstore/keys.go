@@ -90,13 +90,14 @@ func (k Keys) ACLPatterns() []string {
 	}
 }
 
-// Session IDs are 32 random bytes in unpadded base64url (43 characters):
-// 256 bits, and only characters that need no quoting in a cookie, a Redis
-// key or a shell. express-session's are 24 bytes (32 characters).
 // ValidID reports whether id has the shape of an ID this app issues: 43 or
 // 32 characters of A–Z, a–z, 0–9, _ and -. Any other cookie value ("*",
-// "..", 8 KiB of junk) is never sent to Redis. (A loop, not a regexp: it
-// runs on every request.)
+// "..", 8 KiB of junk) is never sent to Redis.
+//
+// Session IDs are 32 random bytes in unpadded base64url (43 characters):
+// 256 bits, and only characters that need no quoting in a cookie, a Redis
+// key or a shell. express-session's are 24 bytes (32 characters). (A loop,
+// not a regexp: it runs on every request.)
 func ValidID(id string) bool {
 	if len(id) != 43 && len(id) != 32 {
 		return false

@@ -102,6 +102,14 @@ func TestValidID(t *testing.T) {
 		{id43[:42] + ":", false},
 		{id32[:31] + " ", false},
 		{id43[:41] + "é", false}, // 43 bytes, two of them not ASCII
+		// the neighbours of the ranges allowed
+		{id32[:31] + "@", false},
+		{id32[:31] + "[", false},
+		{id32[:31] + "`", false},
+		{id32[:31] + "{", false},
+		{id32[:31] + "/", false},
+		{id32[:31] + ",", false},
+		{"AZaz09_-" + id32[:24], true},
 	} {
 		if got := ValidID(tc.id); got != tc.want {
 			t.Errorf("ValidID(%q) (%d bytes) = %v, want %v", tc.id, len(tc.id), got, tc.want)

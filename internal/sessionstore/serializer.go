@@ -33,7 +33,7 @@ func (JSONSerializer) Serialize(s *sessions.Session) ([]byte, error) {
 		}
 		names = append(names, name)
 	}
-	b, err := appendObject(nil, names, func(name string) any { return s.Values[name] })
+	b, err := appendObject(nil, names, func(name string) any { return s.Values[name] }, 0)
 	if err != nil {
 		return nil, fmt.Errorf("%w: json: %w", ErrUnreadable, err)
 	}
@@ -45,7 +45,7 @@ func (JSONSerializer) Serialize(s *sessions.Session) ([]byte, error) {
 // keys sorted, so that equal values give equal bytes, and < > & as they
 // are, not as \u003c, since redis-cli shows what was typed and every page
 // escapes what it shows anyway. It sorts names in place.
-func appendObject(b []byte, names []string, value func(string) any) ([]byte, error) {
+func appendObject(b []byte, names []string, value func(string) any, depth int) ([]byte, error) {
 	slices.Sort(names)
 	b = append(b, '{')
 	for i, name := range names {
@@ -55,16 +55,21 @@ func appendObject(b []byte, names []string, value func(string) any) ([]byte, err
 		b = appendString(b, name)
 		b = append(b, ':')
 		var err error
-		if b, err = appendValue(b, value(name)); err != nil {
+		if b, err = appendValue(b, value(name), depth); err != nil {
 			return nil, err
 		}
 	}
 	return append(b, '}'), nil
 }
 
-// appendValue appends v as JSON: the types a session holds directly, and
-// anything else through encoding/json.
-func appendValue(b []byte, v any) ([]byte, error) {
+// maxDepth is how deep appendValue writes nested objects itself; below it
+// encoding/json takes over, which also reports an object that contains
+// itself instead of recursing for ever.
+const maxDepth = 32
+
+// appendValue appends v, at depth objects deep, as JSON: the types a
+// session holds directly, and anything else through encoding/json.
+func appendValue(b []byte, v any, depth int) ([]byte, error) {
 	switch v := v.(type) {
 	case nil:
 		return append(b, "null"...), nil
@@ -81,11 +86,16 @@ func appendValue(b []byte, v any) ([]byte, error) {
 			return appendFloat(b, v), nil
 		}
 	case map[string]any:
-		names := make([]string, 0, len(v))
-		for name := range v {
-			names = append(names, name)
+		if v == nil {
+			return append(b, "null"...), nil
 		}
-		return appendObject(b, names, func(name string) any { return v[name] })
+		if depth < maxDepth {
+			names := make([]string, 0, len(v))
+			for name := range v {
+				names = append(names, name)
+			}
+			return appendObject(b, names, func(name string) any { return v[name] }, depth+1)
+		}
 	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)

@@ -59,7 +59,8 @@ func TestJSONSerializerWritesWhatEncodingJSONWrites(t *testing.T) {
 		5e-324, math.MaxFloat64, -math.MaxFloat64, 0.1, 1.0 / 3, -2.5e-9, 1e-10,
 		map[string]any{"httpOnly": true, "path": "/", "originalMaxAge": int64(120000), "expires": "2026-11-29T00:00:00.000Z"},
 		map[string]any{}, map[string]any{"z": map[string]any{"b": 1.5, "a": nil}},
-		[]any{1.5, "x", nil}, json.Number("12"),
+		[]any{1.5, "x", nil}, json.Number("12"), map[string]any(nil), map[string]any{"n": map[string]any(nil)},
+		deep(40), uint64(1 << 63), float32(0.1),
 	}
 	for range 500 {
 		values = append(values, (rng.Float64()-0.5)*math.Pow(10, float64(rng.IntN(61)-30)))
@@ -69,8 +70,12 @@ func TestJSONSerializerWritesWhatEncodingJSONWrites(t *testing.T) {
 		}
 		values = append(values, string(b))
 	}
+	keys := []string{"", "Z", "a b", "日本", "\u2028", "<&>", `"q"`, "\x00", "cookie"}
 	for i, v := range values {
 		name := fmt.Sprintf("k%03d", i)
+		if i < len(keys) {
+			name = keys[i]
+		}
 		old := map[string]any{name: v, "value": 0.5}
 		var buf bytes.Buffer
 		enc := json.NewEncoder(&buf)
@@ -84,9 +89,20 @@ func TestJSONSerializerWritesWhatEncodingJSONWrites(t *testing.T) {
 			t.Errorf("%#v: got %s, %v; encoding/json writes %s", v, got, err, want)
 		}
 	}
-	for _, bad := range []any{math.NaN(), math.Inf(1), make(chan int)} {
+	cycle := map[string]any{}
+	cycle["self"] = cycle
+	for _, bad := range []any{math.NaN(), math.Inf(1), make(chan int), cycle} {
 		if b, err := (JSONSerializer{}).Serialize(&sessions.Session{Values: map[any]any{"x": bad}}); err == nil || !errors.Is(err, ErrUnreadable) {
 			t.Errorf("%v: got %s, %v; want an ErrUnreadable", bad, b, err)
 		}
 	}
+}
+
+// deep is n objects nested in one another.
+func deep(n int) map[string]any {
+	m := map[string]any{"leaf": true}
+	for range n {
+		m = map[string]any{"in": m}
+	}
+	return m
 }
