@@ -145,6 +145,12 @@ func TestPageShowsTheWire(t *testing.T) {
 			t.Errorf("page lacks %q", want)
 		}
 	}
+	// The POST's lock commands are folded away as the app's bookkeeping,
+	// under a summary that counts them.
+	folded := regexp.MustCompile(`<details class="bookkeeping">\s*<summary>[^<]*: (\d+) more command[^<]*</summary>(?s:.*?)SET lock:`)
+	if m := folded.FindStringSubmatch(body); m == nil || m[1] == "0" {
+		t.Errorf("page lacks the folded bookkeeping with its count and the lock's SET")
+	}
 	// The pretty JSON, as html/template escapes it.
 	if !strings.Contains(body, "{\n  &#34;colour&#34;: &#34;blue&#34;,") {
 		t.Errorf("page lacks the indented JSON")

@@ -189,14 +189,14 @@ func (a *App) cookieParts(id string) cookieParts {
 type exchangeBlock struct {
 	Title string
 	*exchange
-	Main, Bookkeeping []commandlog.Command
-	// The two as tables for the "commands" template.
+	// The tutorial's own commands and the app's bookkeeping, as tables for
+	// the "commands" template.
 	MainTable, BookkeepingTable commandTable
 }
 
 func newExchangeBlock(p page, titleKey string, e *exchange) exchangeBlock {
 	main, bookkeeping := splitCommands(e.Commands)
-	return exchangeBlock{Title: p.T(titleKey), exchange: e, Main: main, Bookkeeping: bookkeeping,
+	return exchangeBlock{Title: p.T(titleKey), exchange: e,
 		MainTable: newCommandTable(p, main), BookkeepingTable: newCommandTable(p, bookkeeping)}
 }
 
