@@ -10,7 +10,8 @@
 # Env: ROUNDS (default 3), WARMUP (s, default 2), CONNECTIONS (default 32),
 # THREADS (default 1). Every round measures every target once, in turn.
 # Ratios mean more than absolute numbers: this machine's speed varies by 10%
-# and more between runs; the script says when it looked too busy to count.
+# and more between runs, and by up to 20% within one; the script says when
+# it looked too busy to count.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PATH:/usr/local/go/bin" GOTOOLCHAIN="${GOTOOLCHAIN:-auto}"
@@ -115,8 +116,12 @@ measure() {
   t0=$(cpu_ticks "$pid"); c0=$(commands)
   out=$(wrk -t"$threads" -c"$conns" -d"${duration}s" --latency "${header[@]}" "$url")
   t1=$(cpu_ticks "$pid"); c1=$(commands)
-  reqs=$(awk '/requests in/ {print $1}' <<<"$out")
-  rps[$key,$round]=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
+  reqs=$(awk '/requests in/ {print $1 + 0}' <<<"$out")
+  if [ "${reqs:-0}" = 0 ]; then # a target that answered nothing: say so, and count it as 0
+    echo "bench: $key answered no request in round $round" >&2
+    reqs=1
+  fi
+  rps[$key,$round]=$(awk '/^Requests\/sec/ {print $2 + 0}' <<<"$out")
   p50[$key,$round]=$(awk '$1 == "50%" {print $2}' <<<"$out")
   p99[$key,$round]=$(awk '$1 == "99%" {print $2}' <<<"$out")
   cpu[$key,$round]=$(calc "($t1 - $t0) * 1000000 / $hz / $reqs")
@@ -153,7 +158,7 @@ for round in $(seq "$rounds"); do
   done
 done
 
-median() { tr ' ' '\n' | grep . | sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+median() { tr ' ' '\n' | grep . | sort -g | awk '{v[NR] = $1} END {printf "%.4f\n", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 of_rounds() { # array key: the values of every round
   local -n a=$1
   local r
@@ -179,8 +184,14 @@ done
 # ratio a b: the ratio of req/s in each round, and their median.
 ratio() {
   local r list=""
-  for r in $(seq "$rounds"); do list+="$(awk "BEGIN { printf \"%.2f\", ${rps[$1,$r]} / ${rps[$2,$r]} }") "; done
-  printf '%s (rounds: %s)' "$(awk "BEGIN { printf \"%.2f\", $(median <<<"$list") }")" "${list% }"
+  # a round where the baseline answered nothing has no ratio
+  for r in $(seq "$rounds"); do list+="$(awk "BEGIN { b = ${rps[$2,$r]}; if (b > 0) printf \"%.2f\", ${rps[$1,$r]} / b; else printf \"n/a\" }") "; done
+  list=${list% }
+  if ! grep -q '[0-9]' <<<"$list"; then
+    printf 'n/a (rounds: %s)' "$list"
+    return
+  fi
+  printf '%s (rounds: %s)' "$(awk "BEGIN { printf \"%.2f\", $(tr ' ' '\n' <<<"$list" | grep -v n/a | tr '\n' ' ' | median) }")" "$list"
 }
 echo
 echo "ratios of req/s, median of the rounds (higher is better for the app):"
