@@ -2,8 +2,9 @@ package server
 
 import (
 	"crypto/hmac"
-	"crypto/sha256"
 	"encoding/base64"
+
+	"redis-session-demo/internal/sessionstore"
 )
 
 // csrfToken is the token a form must send to change session id: an HMAC of
@@ -11,10 +12,8 @@ import (
 // session's token does not fit), changes when the ID rotates, and needs no
 // storage, so it is not among the session's values.
 func csrfToken(secret []byte, id string) string {
-	mac := hmac.New(sha256.New, secret)
-	mac.Write([]byte("csrf\x00"))
-	mac.Write([]byte(id))
-	return base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
+	sum := sessionstore.MAC(secret, "csrf\x00", id)
+	return base64.RawURLEncoding.EncodeToString(sum[:])
 }
 
 // validCSRF reports, in constant time, whether token belongs to session id.

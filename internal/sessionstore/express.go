@@ -3,7 +3,6 @@ package sessionstore
 import (
 	"crypto/hmac"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/base64"
 	"fmt"
 	"maps"
@@ -39,9 +38,8 @@ type ExpressOptions struct {
 // Sign is the cookie value express-session sends for id under secret,
 // before URL encoding: "s:" + id + "." + signature.
 func Sign(id string, secret []byte) string {
-	mac := hmac.New(sha256.New, secret)
-	mac.Write([]byte(id))
-	return "s:" + id + "." + strings.TrimRight(base64.StdEncoding.EncodeToString(mac.Sum(nil)), "=")
+	sum := MAC(secret, id)
+	return "s:" + id + "." + base64.RawStdEncoding.EncodeToString(sum[:])
 }
 
 // ExpressCookieValue is the session cookie's value as express-session
