@@ -181,26 +181,184 @@ func appendString(b []byte, s string) []byte {
 // but float64 cannot hold (1e400) is unreadable: it could never be written
 // back.
 func (JSONSerializer) Deserialize(b []byte, s *sessions.Session) error {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	var values map[string]any
-	if err := dec.Decode(&values); err != nil {
-		return fmt.Errorf("%w: json: %w", ErrUnreadable, err)
-	}
-	if values == nil {
-		return fmt.Errorf("%w: json: stored value is not a JSON object", ErrUnreadable)
+	values, err := decodeObject(b)
+	if err != nil {
+		return err
 	}
 	if s.Values == nil {
 		s.Values = make(map[any]any, len(values))
 	}
 	for k, v := range values {
-		value, err := fromJSON(v)
-		if err != nil {
-			return fmt.Errorf("%w: json: %q: %w", ErrUnreadable, k, err)
-		}
-		s.Values[k] = value
+		s.Values[k] = v
 	}
 	return nil
+}
+
+// decodeObject decodes a stored JSON object into values: whole numbers as
+// int64, others as float64. An object as this serializer writes it, flat
+// and without escapes or spaces, is read by decodeFlat; anything else by
+// encoding/json.
+func decodeObject(b []byte) (map[string]any, error) {
+	if values, ok := decodeFlat(b); ok {
+		return values, nil
+	}
+	return decodeWithEncodingJSON(b)
+}
+
+// decodeWithEncodingJSON is decodeObject for anything: encoding/json reads
+// the object, its numbers kept as written, which fromJSON then converts.
+func decodeWithEncodingJSON(b []byte) (map[string]any, error) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var values map[string]any
+	if err := dec.Decode(&values); err != nil {
+		return nil, fmt.Errorf("%w: json: %w", ErrUnreadable, err)
+	}
+	if values == nil {
+		return nil, fmt.Errorf("%w: json: stored value is not a JSON object", ErrUnreadable)
+	}
+	for k, v := range values {
+		value, err := fromJSON(v)
+		if err != nil {
+			return nil, fmt.Errorf("%w: json: %q: %w", ErrUnreadable, k, err)
+		}
+		values[k] = value
+	}
+	return values, nil
+}
+
+// decodeFlat reads the common case of decodeObject: one object of strings
+// without escapes, numbers, booleans and nulls, with nothing around it. It
+// gives up (false) on anything else, which encoding/json then reads, or
+// rejects, as it always did: so the two must agree wherever decodeFlat
+// answers, which TestDecodeFlatAgreesWithEncodingJSON checks.
+func decodeFlat(b []byte) (map[string]any, bool) {
+	if len(b) < 2 || b[0] != '{' || b[len(b)-1] != '}' {
+		return nil, false
+	}
+	values := make(map[string]any, 4)
+	i := 1
+	if b[i] == '}' {
+		return values, i == len(b)-1
+	}
+	for {
+		key, next, ok := flatString(b, i)
+		if !ok || next >= len(b) || b[next] != ':' {
+			return nil, false
+		}
+		var value any
+		if value, i, ok = flatValue(b, next+1); !ok || i >= len(b) {
+			return nil, false
+		}
+		values[key] = value
+		switch b[i] {
+		case ',':
+			i++
+		case '}':
+			return values, i == len(b)-1
+		default:
+			return nil, false
+		}
+	}
+}
+
+// flatString reads the string at b[i:], if it has no escapes and is valid
+// UTF-8 (encoding/json would change what is not), and returns the index
+// after it.
+func flatString(b []byte, i int) (string, int, bool) {
+	if i >= len(b) || b[i] != '"' {
+		return "", 0, false
+	}
+	for j := i + 1; j < len(b); j++ {
+		switch c := b[j]; {
+		case c == '"':
+			s := b[i+1 : j]
+			return string(s), j + 1, utf8.Valid(s)
+		case c == '\\' || c < 0x20:
+			return "", 0, false
+		}
+	}
+	return "", 0, false
+}
+
+// flatValue reads the value at b[i:]: a string without escapes, a number,
+// true, false or null; and returns the index after it.
+func flatValue(b []byte, i int) (any, int, bool) {
+	if i >= len(b) {
+		return nil, 0, false
+	}
+	switch c := b[i]; {
+	case c == '"':
+		return flatString(b, i)
+	case c == '-' || '0' <= c && c <= '9':
+		end, whole, ok := numberEnd(b, i)
+		if !ok {
+			return nil, 0, false
+		}
+		text := string(b[i:end])
+		if whole {
+			if n, err := strconv.ParseInt(text, 10, 64); err == nil {
+				return n, end, true
+			}
+		}
+		f, err := strconv.ParseFloat(text, 64)
+		if err != nil || math.IsInf(f, 0) {
+			return nil, 0, false // encoding/json's path gives the error
+		}
+		return f, end, true
+	}
+	for _, word := range []struct {
+		text  string
+		value any
+	}{{"true", true}, {"false", false}, {"null", nil}} {
+		if bytes.HasPrefix(b[i:], []byte(word.text)) {
+			return word.value, i + len(word.text), true
+		}
+	}
+	return nil, 0, false
+}
+
+// numberEnd finds the end of the JSON number at b[i:], as JSON's grammar
+// has it (strconv takes more: "01", "+1", "0x1", "1_0", ".5"), and whether
+// it is written without fraction or exponent.
+func numberEnd(b []byte, i int) (end int, whole, ok bool) {
+	digits := func(j int) int {
+		for j < len(b) && '0' <= b[j] && b[j] <= '9' {
+			j++
+		}
+		return j
+	}
+	if b[i] == '-' {
+		i++
+	}
+	switch {
+	case i < len(b) && b[i] == '0':
+		i++
+	case i < len(b) && '1' <= b[i] && b[i] <= '9':
+		i = digits(i)
+	default:
+		return 0, false, false
+	}
+	whole = true
+	if i < len(b) && b[i] == '.' {
+		j := digits(i + 1)
+		if j == i+1 {
+			return 0, false, false
+		}
+		i, whole = j, false
+	}
+	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
+		i++
+		if i < len(b) && (b[i] == '+' || b[i] == '-') {
+			i++
+		}
+		j := digits(i)
+		if j == i {
+			return 0, false, false
+		}
+		i, whole = j, false
+	}
+	return i, whole, true
 }
 
 func fromJSON(v any) (any, error) {
