@@ -100,6 +100,9 @@ func escaperOf(cmd *parse.CommandNode) *escaper {
 func replace(w *bytes.Buffer, s string, amp bool) {
 	written := 0
 	for i := 0; i < len(s); i++ {
+		if !htmlSpecial[s[i]] {
+			continue // most bytes: one table lookup
+		}
 		var repl string
 		switch s[i] {
 		case 0:
@@ -128,6 +131,9 @@ func replace(w *bytes.Buffer, s string, amp bool) {
 	}
 	w.WriteString(s[written:])
 }
+
+// htmlSpecial marks the bytes replace replaces.
+var htmlSpecial = [256]bool{0: true, '"': true, '&': true, '\'': true, '+': true, '<': true, '>': true}
 
 // safeURL is html/template's test of a URL: no scheme, or http, https or
 // mailto.

@@ -115,6 +115,9 @@ func (f *field) eval(s *state, dot, recv reflect.Value, args []argument, final r
 	if hasArgs {
 		return reflect.Value{}, fmt.Errorf("htmlexec: %s has arguments but cannot be invoked as function", f.name)
 	}
+	if len(info.index) == 1 {
+		return recv.Field(info.index[0]), nil // not promoted: no embedded pointer to check
+	}
 	return recv.FieldByIndexErr(info.index)
 }
 
