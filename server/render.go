@@ -72,7 +72,8 @@ type renderer struct {
 }
 
 // compiledPage is one page in one language: as html/template parsed and
-// escaped it, and compiled from that.
+// escaped it (kept for the tests, which compare the two), and compiled
+// from that (what the app runs).
 type compiledPage struct {
 	tmpl *template.Template
 	prog *htmlexec.Program
