@@ -29,19 +29,15 @@ var pageFiles = map[string]string{
 	"racelab":  "racelab.html",
 }
 
-// translator is any page data: it has the page's T.
-type translator interface{ T(key string) string }
-
 // commandTable is what the shared "commands" template gets: the rows are
 // written here, escaped, since a page shows dozens of them and each would
 // cost the template four field lookups and escapes.
 type commandTable struct {
-	translator
 	Commands []commandlog.Command
 	Rows     template.HTML // the table's rows, every text escaped
 }
 
-func newCommandTable(t translator, commands []commandlog.Command) commandTable {
+func newCommandTable(commands []commandlog.Command) commandTable {
 	var b strings.Builder
 	for _, c := range commands {
 		b.WriteString("<tr><td>")
@@ -55,7 +51,7 @@ func newCommandTable(t translator, commands []commandlog.Command) commandTable {
 		b.WriteString("</td></tr>\n")
 	}
 	// #nosec: every piece above is escaped or a number
-	return commandTable{translator: t, Commands: commands, Rows: template.HTML(b.String())}
+	return commandTable{Commands: commands, Rows: template.HTML(b.String())}
 }
 
 // seconds is a duration in milliseconds as the page shows it: 119.6.

@@ -27,11 +27,10 @@ const twinCookie = "twin"
 // expressTwin is what express-session and connect-redis would hold for one
 // session.
 type expressTwin struct {
-	SetCookie string    // the header express-session sends on the first response
-	Key       string    // connect-redis's key: the prefix glued to the ID
-	Stored    string    // JSON.stringify(req.session)
-	Expires   time.Time // the cookie's Expires, fixed when first sent
-	LeftMs    int64     // until Expires; negative once passed
+	SetCookie string // the header express-session sends on the first response
+	Key       string // connect-redis's key: the prefix glued to the ID
+	Stored    string // JSON.stringify(req.session)
+	LeftMs    int64  // until the cookie's Expires, fixed when first sent; negative once passed
 	// LeftSeconds is LeftMs in seconds, as the clock shows it.
 	LeftSeconds string
 }
@@ -72,7 +71,6 @@ func (a *App) newTwin(sess *sessions.Session, expires time.Time) *expressTwin {
 		SetCookie:   fmt.Sprintf("%s=%s; Path=/; Expires=%s; HttpOnly", a.sessions.CookieName(), value, expires.UTC().Format(http.TimeFormat)),
 		Key:         strings.TrimSuffix(a.keys.Prefix, ":") + sess.ID,
 		Stored:      string(stored),
-		Expires:     expires,
 		LeftMs:      left,
 		LeftSeconds: seconds(left),
 	}

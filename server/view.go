@@ -197,7 +197,7 @@ type exchangeBlock struct {
 func newExchangeBlock(p page, titleKey string, e *exchange) exchangeBlock {
 	main, bookkeeping := splitCommands(e.Commands)
 	return exchangeBlock{Title: p.T(titleKey), exchange: e,
-		MainTable: newCommandTable(p, main), BookkeepingTable: newCommandTable(p, bookkeeping)}
+		MainTable: newCommandTable(main), BookkeepingTable: newCommandTable(bookkeeping)}
 }
 
 // result is the last change as the page's result block shows it.

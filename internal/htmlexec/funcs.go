@@ -24,6 +24,9 @@ func (c *compiler) function(n parse.Node, name string, argNodes []parse.Node, pi
 	if piped {
 		count++
 	}
+	// Each built-in below evaluates its arguments into a small array of its
+	// own: written out in each, rather than shared through a helper taking
+	// a func, so that the array stays on the stack.
 	switch name {
 	case "and", "or":
 		if count == 0 {
