@@ -463,8 +463,7 @@ func (c *compiler) command(cmd *parse.CommandNode, piped bool) (evalFn, error) {
 			return nil, c.errorf(cmd, "variables other than $ are not supported")
 		}
 		if len(head.Ident) > 1 {
-			root := func(s *state, _ reflect.Value) (reflect.Value, error) { return s.root, nil }
-			return c.fieldChain(cmd, root, head.Ident[1:], cmd.Args[1:], piped)
+			return c.fieldChain(cmd, dollar, head.Ident[1:], cmd.Args[1:], piped)
 		}
 	case *parse.IdentifierNode:
 		return c.function(cmd, head.Ident, cmd.Args[1:], piped)
@@ -492,11 +491,10 @@ func (c *compiler) operand(n parse.Node) (func(*state, reflect.Value) (reflect.V
 		if n.Ident[0] != "$" {
 			return nil, c.errorf(n, "variables other than $ are not supported")
 		}
-		root := func(s *state, _ reflect.Value) (reflect.Value, error) { return s.root, nil }
 		if len(n.Ident) == 1 {
-			return root, nil
+			return dollar, nil
 		}
-		step, err := c.fieldChain(n, root, n.Ident[1:], nil, false)
+		step, err := c.fieldChain(n, dollar, n.Ident[1:], nil, false)
 		if err != nil {
 			return nil, err
 		}
@@ -531,6 +529,9 @@ func (c *compiler) operand(n parse.Node) (func(*state, reflect.Value) (reflect.V
 	}
 	return nil, c.errorf(n, "unsupported operand")
 }
+
+// dollar is $: the data the template (or the template call) was given.
+func dollar(s *state, _ reflect.Value) (reflect.Value, error) { return s.root, nil }
 
 func constant(v reflect.Value) func(*state, reflect.Value) (reflect.Value, error) {
 	return func(*state, reflect.Value) (reflect.Value, error) { return v, nil }
