@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"redis-session-demo/internal/jsonappend"
+
 	"github.com/gorilla/sessions"
 	"github.com/rbcervilla/redisstore/v9"
 )
@@ -153,12 +155,12 @@ func (e ExpressSerializer) Serialize(s *sessions.Session) ([]byte, error) {
 			return nil, fmt.Errorf("%w: json: session key %v is a %T, not a string", ErrUnreadable, k, k)
 		}
 	}
-	b, err := appendObject(nil, names, func(name string) any {
+	b, err := jsonappend.Object(nil, names, func(name string) any {
 		if name == "cookie" {
 			return cookie
 		}
 		return s.Values[name]
-	}, 0)
+	}, false)
 	if err != nil {
 		return nil, fmt.Errorf("%w: json: %w", ErrUnreadable, err)
 	}

@@ -5,10 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"redis-session-demo/internal/jsonappend"
 
 	"github.com/gorilla/sessions"
 	"github.com/rbcervilla/redisstore/v9"
@@ -33,148 +34,15 @@ func (JSONSerializer) Serialize(s *sessions.Session) ([]byte, error) {
 		}
 		names = append(names, name)
 	}
-	b, err := appendObject(nil, names, func(name string) any { return s.Values[name] }, 0)
+	// Written as encoding/json writes a map with HTML escaping off: keys
+	// sorted, so that equal values give equal bytes, and < > & as they are,
+	// not as \u003c, since redis-cli shows what was typed and every page
+	// escapes what it shows anyway.
+	b, err := jsonappend.Object(nil, names, func(name string) any { return s.Values[name] }, false)
 	if err != nil {
 		return nil, fmt.Errorf("%w: json: %w", ErrUnreadable, err)
 	}
 	return b, nil
-}
-
-// appendObject appends the JSON object of names and their values, byte
-// for byte what encoding/json writes for a map with HTML escaping off:
-// keys sorted, so that equal values give equal bytes, and < > & as they
-// are, not as \u003c, since redis-cli shows what was typed and every page
-// escapes what it shows anyway. It sorts names in place.
-func appendObject(b []byte, names []string, value func(string) any, depth int) ([]byte, error) {
-	slices.Sort(names)
-	b = append(b, '{')
-	for i, name := range names {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = appendString(b, name)
-		b = append(b, ':')
-		var err error
-		if b, err = appendValue(b, value(name), depth); err != nil {
-			return nil, err
-		}
-	}
-	return append(b, '}'), nil
-}
-
-// maxDepth is how deep appendValue writes nested objects itself; below it
-// encoding/json takes over, which also reports an object that contains
-// itself instead of recursing for ever.
-const maxDepth = 32
-
-// appendValue appends v, at depth objects deep, as JSON: the types a
-// session holds directly, and anything else through encoding/json.
-func appendValue(b []byte, v any, depth int) ([]byte, error) {
-	switch v := v.(type) {
-	case nil:
-		return append(b, "null"...), nil
-	case string:
-		return appendString(b, v), nil
-	case bool:
-		return strconv.AppendBool(b, v), nil
-	case int64:
-		return strconv.AppendInt(b, v, 10), nil
-	case int:
-		return strconv.AppendInt(b, int64(v), 10), nil
-	case float64:
-		if !math.IsInf(v, 0) && !math.IsNaN(v) {
-			return appendFloat(b, v), nil
-		}
-	case map[string]any:
-		if v == nil {
-			return append(b, "null"...), nil
-		}
-		if depth < maxDepth {
-			names := make([]string, 0, len(v))
-			for name := range v {
-				names = append(names, name)
-			}
-			return appendObject(b, names, func(name string) any { return v[name] }, depth+1)
-		}
-	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return append(b, bytes.TrimSuffix(buf.Bytes(), []byte("\n"))...), nil
-}
-
-// appendFloat writes f as encoding/json does: like JavaScript, in
-// exponent form only when very small or very large.
-func appendFloat(b []byte, f float64) []byte {
-	format := byte('f')
-	if abs := math.Abs(f); abs != 0 && (abs < 1e-6 || abs >= 1e21) {
-		format = 'e'
-	}
-	b = strconv.AppendFloat(b, f, format, -1, 64)
-	if format == 'e' {
-		// e-09 is written e-9
-		if n := len(b); n >= 4 && b[n-4] == 'e' && b[n-3] == '-' && b[n-2] == '0' {
-			b[n-2] = b[n-1]
-			b = b[:n-1]
-		}
-	}
-	return b
-}
-
-// appendString writes s as a JSON string as encoding/json does without
-// HTML escaping: control characters, " and \ escaped, invalid UTF-8 as
-// \ufffd, and U+2028 and U+2029 escaped for JavaScript's sake.
-func appendString(b []byte, s string) []byte {
-	const hex = "0123456789abcdef"
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		if c := s[i]; c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
-			b = append(b, s[start:i]...)
-			switch c {
-			case '\\', '"':
-				b = append(b, '\\', c)
-			case '\b':
-				b = append(b, '\\', 'b')
-			case '\f':
-				b = append(b, '\\', 'f')
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xF])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && size == 1:
-			b = append(b, s[start:i]...)
-			b = append(b, `\ufffd`...)
-		case r == '\u2028' || r == '\u2029':
-			b = append(b, s[start:i]...)
-			b = append(b, '\\', 'u', '2', '0', '2', hex[r&0xF])
-		default:
-			i += size
-			continue
-		}
-		i += size
-		start = i
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
 }
 
 // Deserialize decodes b into the session's values. A number JSON can write
