@@ -45,7 +45,8 @@ func (a *App) showSessionJSON(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, a.state(c, v))
+	st := a.state(c, v)
+	return answerState(c, &st)
 }
 
 // regenerateValue stores a new random number under "value".
@@ -235,7 +236,7 @@ func (a *App) changed(c echo.Context, sess *sessions.Session, problem error) err
 	if problem != nil {
 		st.Warning = translate("en", "flash.old_key_left")
 	}
-	return c.JSON(http.StatusOK, st)
+	return answerState(c, &st)
 }
 
 // nextPage is where a form POST's 303 goes: to the main page's result, or

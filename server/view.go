@@ -9,11 +9,14 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
 	"redis-session-demo/internal/commandlog"
+	"redis-session-demo/internal/jsonappend"
 	"redis-session-demo/internal/sessionstore"
 
 	"github.com/labstack/echo/v4"
@@ -60,6 +63,83 @@ type redisState struct {
 	// else in base64 (gob usually is); RawFormat says which.
 	Raw       string `json:"raw"`
 	RawFormat string `json:"raw_format"`
+}
+
+// appendJSON appends st as encoding/json writes it, HTML escaping
+// included, without its reflection: /api/session answers on every poll.
+// TestStateJSONIsEncodingJSONs holds the two to the same bytes.
+func (st *sessionState) appendJSON(b []byte) ([]byte, error) {
+	str := func(b []byte, key, s string) []byte {
+		b = append(b, key...)
+		return jsonappend.String(b, s, true)
+	}
+	b = str(b, `{"session_id":`, st.ID)
+	ck := &st.Cookie
+	b = str(b, `,"cookie":{"name":`, ck.Name)
+	b = str(b, `,"value":`, ck.Value)
+	b = str(b, `,"path":`, ck.Path)
+	b = strconv.AppendInt(append(b, `,"max_age":`...), int64(ck.MaxAge), 10)
+	b = strconv.AppendBool(append(b, `,"http_only":`...), ck.HTTPOnly)
+	b = str(b, `,"same_site":`, ck.SameSite)
+	b = strconv.AppendBool(append(b, `,"secure":`...), ck.Secure)
+	rs := &st.Redis
+	b = str(b, `},"redis":{"key":`, rs.Key)
+	b = strconv.AppendInt(append(b, `,"ttl_ms":`...), rs.TTLms, 10)
+	b = strconv.AppendInt(append(b, `,"bytes":`...), int64(rs.Bytes), 10)
+	b = str(b, `,"encoding":`, rs.Encoding)
+	b = str(b, `,"raw":`, rs.Raw)
+	b = str(b, `,"raw_format":`, rs.RawFormat)
+	b, err := jsonappend.Value(append(b, `},"values":`...), st.Values, true)
+	if err != nil {
+		return nil, err
+	}
+	b = strconv.AppendBool(append(b, `,"is_new":`...), st.IsNew)
+	b = str(b, `,"csrf_token":`, st.CSRFToken)
+	b = str(b, `,"instance":`, st.Instance)
+	b = str(b, `,"version":`, st.Version)
+	b = append(b, `,"commands":`...)
+	if st.Commands == nil {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, '[')
+		for i, cmd := range st.Commands {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = str(b, `{"command":`, cmd.Command)
+			b = str(b, `,"reply":`, cmd.Reply)
+			b = strconv.AppendInt(append(b, `,"duration_us":`...), cmd.Micros, 10)
+			b = strconv.AppendInt(append(b, `,"round_trip":`...), int64(cmd.RoundTrip), 10)
+			b = append(b, '}')
+		}
+		b = append(b, ']')
+	}
+	if st.Warning != "" {
+		b = str(b, `,"warning":`, st.Warning)
+	}
+	return append(b, '}'), nil
+}
+
+// stateBuffers hold JSON answers while they are written.
+var stateBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 4<<10); return &b }}
+
+// answerState answers st as c.JSON would, but written by appendJSON into a
+// pooled buffer, with a Content-Length. Echo's ?pretty, indented JSON, is
+// still c.JSON's.
+func answerState(c echo.Context, st *sessionState) error {
+	if _, pretty := c.QueryParams()["pretty"]; pretty || c.Echo().Debug {
+		return c.JSON(http.StatusOK, st)
+	}
+	buf := stateBuffers.Get().(*[]byte)
+	defer stateBuffers.Put(buf)
+	b, err := st.appendJSON((*buf)[:0])
+	if err != nil {
+		return err
+	}
+	b = append(b, '\n') // as json.Encoder ends what it writes
+	*buf = b
+	c.Response().Header().Set(echo.HeaderContentLength, strconv.Itoa(len(b)))
+	return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, b)
 }
 
 func (a *App) state(c echo.Context, v *sessionstore.Visit) sessionState {
