@@ -51,7 +51,7 @@ func (a *App) preferenceCookie(name, value string) *http.Cookie {
 // presenting reports presenter mode for r: ?present=1, or its cookie
 // unless ?present=0.
 func presenting(r *http.Request) bool {
-	switch r.URL.Query().Get("present") {
+	switch queryValue(r, "present") {
 	case "1":
 		return true
 	case "0":
@@ -70,17 +70,29 @@ func langOf(c echo.Context) string {
 }
 
 func pickLang(r *http.Request) string {
-	if l := r.URL.Query().Get("lang"); isLang(l) {
+	if l := queryValue(r, "lang"); isLang(l) {
 		return l
 	}
 	if ck, err := r.Cookie(langCookie); err == nil && isLang(ck.Value) {
 		return ck.Value
 	}
-	tag, _ := language.MatchStrings(languageMatcher, r.Header.Get("Accept-Language"))
+	accept := r.Header.Get("Accept-Language")
+	if accept == "" { // scripts and probes: the matcher's answer, without its parse
+		return "en"
+	}
+	tag, _ := language.MatchStrings(languageMatcher, accept)
 	if base, _ := tag.Base(); base.String() == "ja" {
 		return "ja"
 	}
 	return "en"
+}
+
+// queryValue is r's query parameter name, without parsing an empty query.
+func queryValue(r *http.Request, name string) string {
+	if r.URL.RawQuery == "" {
+		return ""
+	}
+	return r.URL.Query().Get(name)
 }
 
 func isLang(l string) bool { return l == "en" || l == "ja" }
