@@ -87,7 +87,7 @@ func New(cfg Config, rdb *redisconn.Conn, files Files) (*App, error) {
 	if cfg.Production {
 		e.Use(a.httpsOnly)
 	}
-	e.Use(limitBody, a.choosePreferences, readForm, requestDeadline, recordCommands)
+	e.Use(limitBody, a.choosePreferences, readForm, requestContext)
 	// c.RealIP() (in the error log) believes X-Forwarded-For only from the
 	// trusted proxies.
 	trust := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}

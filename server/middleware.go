@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"redis-session-demo/internal/commandlog"
+
 	"github.com/labstack/echo/v4"
 )
 
@@ -42,22 +44,34 @@ func tooLarge(err error) bool {
 const contentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; " +
 	"connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
+// The values of the headers every response carries. Each response's
+// header map shares these slices, which nothing writes into: Header.Set
+// replaces a slice, and Header.Add appends to one whose capacity is full,
+// which copies it.
+var (
+	cspValue        = []string{contentSecurityPolicy}
+	noSniffValue    = []string{"nosniff"}
+	sameOriginValue = []string{"same-origin"}
+	denyValue       = []string{"DENY"}
+	noStoreValue    = []string{"no-store"}
+)
+
 func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		h := c.Response().Header()
-		h.Set("Content-Security-Policy", contentSecurityPolicy)
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("Referrer-Policy", "same-origin")
-		h.Set("X-Frame-Options", "DENY")
+		h["Content-Security-Policy"] = cspValue
+		h["X-Content-Type-Options"] = noSniffValue
+		h["Referrer-Policy"] = sameOriginValue
+		h["X-Frame-Options"] = denyValue
 		if !strings.HasPrefix(c.Request().URL.Path, "/static/") {
 			// Session pages change on every request and hold a per-session token.
-			h.Set("Cache-Control", "no-store")
+			h["Cache-Control"] = noStoreValue
 		}
 		return next(c)
 	}
 }
 
-// readForm reads a POST's form before requestDeadline starts the clock, so
+// readForm reads a POST's form before requestContext starts the clock, so
 // that a slow upload (bounded by the server's ReadTimeout) is never taken
 // for a slow Redis. Handlers get the result from postForm.
 func readForm(next echo.HandlerFunc) echo.HandlerFunc {
@@ -83,12 +97,14 @@ func parseForm(r *http.Request) error {
 	return err
 }
 
-// requestDeadline bounds the Redis work of a request (everything after the
-// body has been read) by requestTimeout.
-func requestDeadline(next echo.HandlerFunc) echo.HandlerFunc {
+// requestContext bounds the Redis work of a request (everything after the
+// body has been read) by requestTimeout, and gives the request a command
+// log of its own; both in one context, so the request is copied once.
+func requestContext(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		ctx, cancel := context.WithTimeout(c.Request().Context(), requestTimeout)
 		defer cancel()
+		ctx, _ = commandlog.WithLog(ctx)
 		c.SetRequest(c.Request().WithContext(ctx))
 		return next(c)
 	}

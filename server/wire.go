@@ -72,15 +72,6 @@ func commandsOf(c echo.Context) []commandlog.Command {
 	return commandlog.FromContext(c.Request().Context()).Commands()
 }
 
-// recordCommands gives every request a command log of its own.
-func recordCommands(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		ctx, _ := commandlog.WithLog(c.Request().Context())
-		c.SetRequest(c.Request().WithContext(ctx))
-		return next(c)
-	}
-}
-
 // splitCommands separates the commands the tutorial's app would send too
 // (the session key's SET, GET, DEL...) from this app's own bookkeeping:
 // the change lock (SET NX and the unlock EVAL), the report carried across

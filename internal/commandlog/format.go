@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -12,36 +13,51 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// optionWords are the option tokens go-redis sends in lower case; they are
-// shown in upper case like the command names, as the Redis docs write them.
-var optionWords = map[string]bool{"ex": true, "px": true, "nx": true, "xx": true, "keepttl": true, "persist": true, "match": true, "count": true}
+// optionWords are the option tokens go-redis sends in lower case, with the
+// upper case they are shown in, as the Redis docs write them.
+var optionWords = map[string]string{"ex": "EX", "px": "PX", "nx": "NX", "xx": "XX", "keepttl": "KEEPTTL", "persist": "PERSIST", "match": "MATCH", "count": "COUNT"}
+
+// commandNames caches the upper case of the command names seen, a few
+// dozen at most, since each request formats its own commands.
+var commandNames sync.Map
 
 // Arguments and replies longer than this are shortened with an ellipsis.
 const shownLength = 100
 
 // formatCommand writes cmd as one would type it into redis-cli.
 func formatCommand(cmd redis.Cmder) string {
-	parts := make([]string, 0, len(cmd.Args()))
+	b := make([]byte, 0, 128)
 	for i, arg := range cmd.Args() {
+		if i > 0 {
+			b = append(b, ' ')
+		}
 		var s string
 		switch a := arg.(type) { // the common kinds without fmt's reflection
 		case string:
 			s = a
 		case []byte:
 			s = string(a)
-		case int64:
-			s = strconv.FormatInt(a, 10)
+		case int64: // digits need neither quotes nor upper case
+			b = strconv.AppendInt(b, a, 10)
+			continue
 		case int:
-			s = strconv.Itoa(a)
+			b = strconv.AppendInt(b, int64(a), 10)
+			continue
 		default:
 			s = fmt.Sprint(arg)
 		}
-		if i == 0 || optionWords[s] {
-			s = strings.ToUpper(s)
+		if i == 0 {
+			upper, ok := commandNames.Load(s)
+			if !ok {
+				upper, _ = commandNames.LoadOrStore(s, strings.ToUpper(s))
+			}
+			s = upper.(string)
+		} else if upper, ok := optionWords[s]; ok {
+			s = upper
 		}
-		parts = append(parts, quoteArg(shorten(s)))
+		b = appendArg(b, shorten(s))
 	}
-	return strings.Join(parts, " ")
+	return string(b)
 }
 
 // replyErr is the error of cmd's reply: err when the hook got one, else the
@@ -123,17 +139,34 @@ func shorten(s string) string {
 	return s[:cut] + "…"
 }
 
-// quoteArg quotes an argument the way redis-cli would need it typed: in
+// appendArg appends an argument the way redis-cli would need it typed: in
 // double quotes with Go's escapes (redis-cli reads \n, \t, \" and \xff
 // alike) when it is empty or holds a space, a quote, a backslash, a control
-// character or bytes that are not UTF-8.
-func quoteArg(s string) string {
-	if s == "" || strings.ContainsFunc(s, needsQuotes) || !utf8.ValidString(s) {
-		return strconv.Quote(s)
+// character or bytes that are not UTF-8; else as it is.
+func appendArg(b []byte, s string) []byte {
+	if needsQuotes(s) {
+		return strconv.AppendQuote(b, s)
 	}
-	return s
+	return append(b, s...)
 }
 
-func needsQuotes(r rune) bool {
-	return r == ' ' || r == '"' || r == '\'' || r == '\\' || unicode.IsControl(r)
+func needsQuotes(s string) bool {
+	if s == "" {
+		return true
+	}
+	for i := 0; i < len(s); {
+		if c := s[i]; c < utf8.RuneSelf {
+			if c <= ' ' || c == '"' || c == '\'' || c == '\\' || c == 0x7f {
+				return true
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 || unicode.IsControl(r) {
+			return true
+		}
+		i += size
+	}
+	return false
 }

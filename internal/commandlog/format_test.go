@@ -33,6 +33,12 @@ func TestFormatCommand(t *testing.T) {
 		{"invalid UTF-8 escaped", redis.NewStatusCmd(ctx, "set", "k", []byte{0xff, 'a'}), `SET k "\xffa"`},
 		{"UTF-8 left as is", redis.NewStatusCmd(ctx, "set", "k", "größe"), "SET k größe"},
 		{"long argument shortened", redis.NewStatusCmd(ctx, "set", "k", long), "SET k " + long[:100] + "…"},
+		{"DEL character quoted", redis.NewStatusCmd(ctx, "set", "k", "a\x7f"), `SET k "a\x7f"`},
+		{"C1 control quoted", redis.NewStatusCmd(ctx, "set", "k", "a\u0085"), `SET k "a\u0085"`},
+		{"U+FFFD itself left as is", redis.NewStatusCmd(ctx, "set", "k", "a\ufffd"), "SET k a\ufffd"},
+		{"integers as digits", redis.NewStatusCmd(ctx, "set", "k", int64(-12), "px", 120000), "SET k -12 PX 120000"},
+		{"other kinds through fmt", redis.NewStatusCmd(ctx, "set", "k", 1.5, true), "SET k 1.5 true"},
+		{"a name met again", redis.NewStringCmd(ctx, "get", "k2"), "GET k2"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := formatCommand(tc.cmd); got != tc.want {
@@ -146,7 +152,7 @@ func TestShorten(t *testing.T) {
 	}
 }
 
-func TestQuoteArg(t *testing.T) {
+func TestAppendArg(t *testing.T) {
 	for _, tc := range []struct {
 		in, want string
 	}{
@@ -162,9 +168,13 @@ func TestQuoteArg(t *testing.T) {
 		{"a\rb", `"a\rb"`},
 		{"a\x00b", `"a\x00b"`},
 		{"\xffab", `"\xffab"`},
+		{"a\x7f", `"a\x7f"`},
+		{"a\u009fb", `"a\u009fb"`},
+		{"a\u00a0b", "a\u00a0b"},
+		{"\xe3\x81", `"\xe3\x81"`},
 	} {
-		if got := quoteArg(tc.in); got != tc.want {
-			t.Errorf("quoteArg(%q) = %s, want %s", tc.in, got, tc.want)
+		if got := string(appendArg([]byte("x "), tc.in)); got != "x "+tc.want {
+			t.Errorf("appendArg(%q) = %s, want x %s", tc.in, got, tc.want)
 		}
 	}
 }
