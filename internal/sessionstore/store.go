@@ -26,6 +26,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/sessions"
@@ -81,6 +83,8 @@ type Store struct {
 	serializer redisstore.SessionSerializer
 	opts       Options
 	cookie     sessions.Options
+	// cookieAttrs caches what setCookie writes after the value.
+	cookieAttrs atomic.Pointer[cookieAttrs]
 }
 
 // cookieOptions is the one place that decides the session cookie's
@@ -191,10 +195,52 @@ func (s *Store) CookieValue(id string) string {
 // attributes; maxAge < 0 expires it. It is the one place the store writes
 // the cookie: the stock store's own Set-Cookie never reaches the browser,
 // because in Express mode the value must be signed.
+//
+// Every page sets it, so the usual case, the store's own max-age and a
+// value that needs no quoting, skips http.Cookie's checks and formatting:
+// everything after the value is the same for every cookie set within one
+// second, and is made once for that second, by http.Cookie itself.
 func (s *Store) setCookie(w http.ResponseWriter, id string, maxAge int) {
-	opts := s.cookie
-	opts.MaxAge = maxAge
-	http.SetCookie(w, sessions.NewCookie(s.opts.CookieName, s.CookieValue(id), &opts))
+	value := s.CookieValue(id)
+	if maxAge != s.cookie.MaxAge || maxAge <= 0 || !plainCookieValue(value) {
+		opts := s.cookie
+		opts.MaxAge = maxAge
+		http.SetCookie(w, sessions.NewCookie(s.opts.CookieName, value, &opts))
+		return
+	}
+	now := time.Now().Unix()
+	attrs := s.cookieAttrs.Load()
+	if attrs == nil || attrs.second != now {
+		// As sessions.NewCookie writes it, in this second: Expires is
+		// MaxAge seconds on, to the second.
+		c := sessions.NewCookie(s.opts.CookieName, "x", &s.cookie)
+		c.Expires = time.Unix(now, 0).Add(time.Duration(maxAge) * time.Second)
+		text, ok := strings.CutPrefix(c.String(), s.opts.CookieName+"=x")
+		if !ok { // a name http.Cookie refuses: it writes nothing
+			return
+		}
+		attrs = &cookieAttrs{second: now, text: text}
+		s.cookieAttrs.Store(attrs)
+	}
+	w.Header().Add("Set-Cookie", s.opts.CookieName+"="+value+attrs.text)
+}
+
+// cookieAttrs are the attributes of the session cookie, from "; Path" on,
+// as http.Cookie writes them for a cookie set in one second.
+type cookieAttrs struct {
+	second int64 // Unix time
+	text   string
+}
+
+// plainCookieValue reports whether http.Cookie writes v as it is: no
+// byte it would drop, and no space or comma, which it would quote.
+func plainCookieValue(v string) bool {
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; c <= ' ' || c >= 0x7f || c == '"' || c == ',' || c == ';' || c == '\\' {
+			return false
+		}
+	}
+	return true
 }
 
 // Entry is what Redis holds under one session key.

@@ -408,3 +408,42 @@ func TestNewSessionsAreLimitedPerClient(t *testing.T) {
 		return
 	}
 }
+
+// TestSetCookieWritesWhatHTTPCookieWrites: the Set-Cookie header setCookie
+// writes, from its cache or not, is byte for byte what http.SetCookie
+// writes for sessions.NewCookie with the store's attributes: for IDs,
+// Express's signed values, values http.Cookie quotes or cleans, other
+// max-ages, an expired cookie, with and without Secure.
+func TestSetCookieWritesWhatHTTPCookieWrites(t *testing.T) {
+	id, _ := NewID()
+	for _, tc := range []struct {
+		name string
+		edit func(*Options)
+	}{
+		{"plain", func(*Options) {}},
+		{"secure", func(o *Options) { o.Secure = true }},
+		{"express", func(o *Options) { o.Express = &ExpressOptions{Secrets: [][]byte{[]byte("WANTEDSECRET")}} }},
+	} {
+		s, _ := testStore(t, tc.edit)
+		for _, value := range []string{id, "", "a b", "a,b", `a"b`, "a;b", `a\b`, "日本", "a\x7fb", "s:x.y+/="} {
+			for _, maxAge := range []int{s.cookie.MaxAge, s.cookie.MaxAge, 7, -1, 0} {
+				for attempt := 0; ; attempt++ {
+					before := time.Now().Unix()
+					got := httptest.NewRecorder()
+					s.setCookie(got, value, maxAge)
+					opts := s.cookie
+					opts.MaxAge = maxAge
+					want := httptest.NewRecorder()
+					http.SetCookie(want, sessions.NewCookie(s.opts.CookieName, s.CookieValue(value), &opts))
+					if time.Now().Unix() != before && attempt < 3 { // Expires may differ by a second
+						continue
+					}
+					if g, w := got.Header().Values("Set-Cookie"), want.Header().Values("Set-Cookie"); strings.Join(g, "\n") != strings.Join(w, "\n") {
+						t.Errorf("%s, %q, max-age %d:\n got %q\nwant %q", tc.name, value, maxAge, g, w)
+					}
+					break
+				}
+			}
+		}
+	}
+}
