@@ -327,16 +327,16 @@ func (s *Store) blank() *sessions.Session {
 // key is left alone, to expire with its TTL if it has one.
 func (s *Store) load(ctx context.Context, id string, takeFlash bool) (*Visit, error) {
 	entry := Entry{Key: s.opts.Keys.Session(id)}
-	var get, flash *redis.StringCmd
-	var ttl *redis.DurationCmd
-	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		get = p.GetEx(ctx, entry.Key, time.Duration(s.opts.MaxAge)*time.Second)
-		ttl = p.PTTL(ctx, entry.Key)
-		if takeFlash {
-			flash = p.GetDel(ctx, s.opts.Keys.Flash(id))
-		}
-		return nil
-	})
+	// A pipeline of its own rather than Pipelined's callback, whose
+	// captured commands would each move to the heap: this runs on every page.
+	p := s.rdb.Pipeline()
+	get := p.GetEx(ctx, entry.Key, time.Duration(s.opts.MaxAge)*time.Second)
+	ttl := p.PTTL(ctx, entry.Key)
+	var flash *redis.StringCmd
+	if takeFlash {
+		flash = p.GetDel(ctx, s.opts.Keys.Flash(id))
+	}
+	_, err := p.Exec(ctx)
 	// An error reply (WRONGTYPE) is about one key, not about Redis.
 	if err != nil && !errors.Is(err, redis.Nil) && !isReply(err) {
 		return nil, unavailable(err)
