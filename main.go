@@ -17,6 +17,7 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 	"time"
 
@@ -49,6 +50,14 @@ var (
 // SIGTERM or SIGINT; PaaS platforms wait about that long before SIGKILL.
 const shutdownTimeout = 10 * time.Second
 
+// gcPercent is the app's GOGC unless the environment sets one. The app
+// keeps little (some 3 MB live under load) and a page allocates some
+// 14 KB, so at Go's default of 100 the collector runs every 200 or so
+// pages and takes about a tenth of a page's CPU. At 150 it runs a third
+// less often, for about 2 MB more at the peak; 200 saved little more and
+// brought the peak close to the 32 MB the app is held to (README, speed).
+const gcPercent = 150
+
 func main() {
 	flags := flag.NewFlagSet("redis-session-demo", flag.ExitOnError)
 	showVersion := flags.Bool("version", false, "print the version and exit")
@@ -67,6 +76,9 @@ func main() {
 		return
 	}
 
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(gcPercent)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Getenv, os.Stdout); err != nil {
