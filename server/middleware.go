@@ -29,7 +29,9 @@ func limitBody(next echo.HandlerFunc) echo.HandlerFunc {
 		if r.ContentLength > maxBody {
 			return errTooLarge
 		}
-		r.Body = http.MaxBytesReader(c.Response(), r.Body, maxBody)
+		if r.Body != http.NoBody { // nothing to bound in a GET's empty body
+			r.Body = http.MaxBytesReader(c.Response(), r.Body, maxBody)
+		}
 		return next(c)
 	}
 }

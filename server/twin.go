@@ -68,7 +68,7 @@ func (a *App) newTwin(sess *sessions.Session, expires time.Time) *expressTwin {
 	}
 	left := time.Until(expires).Milliseconds()
 	return &expressTwin{
-		SetCookie:   fmt.Sprintf("%s=%s; Path=/; Expires=%s; HttpOnly", a.sessions.CookieName(), value, expires.UTC().Format(http.TimeFormat)),
+		SetCookie:   a.sessions.CookieName() + "=" + value + "; Path=/; Expires=" + expires.UTC().Format(http.TimeFormat) + "; HttpOnly",
 		Key:         strings.TrimSuffix(a.keys.Prefix, ":") + sess.ID,
 		Stored:      string(stored),
 		LeftMs:      left,
