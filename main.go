@@ -76,7 +76,7 @@ func main() {
 		return
 	}
 
-	if os.Getenv("GOGC") == "" {
+	if _, set := os.LookupEnv("GOGC"); !set {
 		debug.SetGCPercent(gcPercent)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

@@ -123,9 +123,10 @@ func (st *sessionState) appendJSON(b []byte) ([]byte, error) {
 // stateBuffers hold JSON answers while they are written.
 var stateBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 4<<10); return &b }}
 
-// answerState answers st as c.JSON would, but written by appendJSON into a
-// pooled buffer, with a Content-Length. Echo's ?pretty, indented JSON, is
-// still c.JSON's.
+// answerState answers st with the bytes c.JSON would write, but written by
+// appendJSON into a pooled buffer, and with a Content-Length also above
+// 2 KB, where net/http sent c.JSON's answer chunked. Echo's ?pretty,
+// indented JSON, is still c.JSON's.
 func answerState(c echo.Context, st *sessionState) error {
 	if _, pretty := c.QueryParams()["pretty"]; pretty || c.Echo().Debug {
 		return c.JSON(http.StatusOK, st)

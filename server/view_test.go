@@ -3,12 +3,9 @@ package server
 import (
 	"bytes"
 	"encoding/json"
-	"io"
 	"math/rand/v2"
 	"net/http"
-	"net/http/httptest"
 	"reflect"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -91,35 +88,45 @@ func TestStateJSONIsEncodingJSONs(t *testing.T) {
 	}
 }
 
-// TestSessionJSONAnswer: /api/session answers JSON with its length, ending
-// in a newline as Echo's did, that encoding/json would write the same way;
-// ?pretty still gets Echo's indented JSON.
+// TestSessionJSONAnswer: over a real connection, JSON answers (of
+// /api/session, and of a POST that asked for JSON) carry their length, also
+// above the 2 KB under which net/http would have found it by itself, and
+// end in a newline as Echo's did; their bytes are what encoding/json
+// writes. ?pretty still gets Echo's indented JSON.
 func TestSessionJSONAnswer(t *testing.T) {
-	app := newTestApp(t, testConfig(t), testRedis(t))
-	for _, path := range []string{"/api/session", "/api/session?pretty"} {
-		rec := httptest.NewRecorder()
-		app.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
-		res := rec.Result()
-		body, _ := io.ReadAll(res.Body)
-		if res.StatusCode != http.StatusOK || res.Header.Get("Content-Type") != "application/json" {
-			t.Fatalf("%s: %d %q", path, res.StatusCode, res.Header.Get("Content-Type"))
+	b := newBrowser(t, startServer(t, newTestApp(t, testConfig(t), testRedis(t))))
+	token := b.state().CSRFToken
+	big := strings.Repeat("<&>x", 250) // 1 KB that HTML escaping makes 4
+	check := func(name string, resp *http.Response, body string, pretty bool) {
+		t.Helper()
+		if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "application/json" {
+			t.Fatalf("%s: %d %q: %s", name, resp.StatusCode, resp.Header.Get("Content-Type"), body)
 		}
-		var st sessionState
-		if err := json.Unmarshal(body, &st); err != nil || st.ID == "" || len(st.Commands) == 0 {
-			t.Fatalf("%s: %v: %s", path, err, body)
+		st := decodeState(t, body)
+		if st.Values["big"] != big {
+			t.Fatalf("%s: the value is not in the answer: %s", name, body)
 		}
 		var want bytes.Buffer
 		enc := json.NewEncoder(&want)
-		if strings.HasSuffix(path, "pretty") {
+		if pretty {
 			enc.SetIndent("", "  ")
-		} else if cl := res.Header.Get("Content-Length"); cl != strconv.Itoa(len(body)) {
-			t.Errorf("%s: Content-Length %q for %d bytes", path, cl, len(body))
+		} else if resp.ContentLength != int64(len(body)) || len(resp.TransferEncoding) > 0 {
+			t.Errorf("%s: %d bytes sent with Content-Length %d, Transfer-Encoding %q", name, len(body), resp.ContentLength, resp.TransferEncoding)
 		}
 		if err := enc.Encode(&st); err != nil {
 			t.Fatal(err)
 		}
-		if !bytes.Equal(body, want.Bytes()) {
-			t.Errorf("%s: got\n%s\nencoding/json writes\n%s", path, body, want.Bytes())
+		if body != want.String() {
+			t.Errorf("%s: got\n%s\nencoding/json writes\n%s", name, body, want.Bytes())
 		}
 	}
+	resp, body := b.post("/set", form("_csrf", token, "name", "big", "value", big), "Accept", "application/json")
+	check("POST /set", resp, body, false)
+	if len(body) < 4<<10 {
+		t.Fatalf("the answer is %d bytes, too small to test a long one", len(body))
+	}
+	resp, body = b.get("/api/session")
+	check("/api/session", resp, body, false)
+	resp, body = b.get("/api/session?pretty")
+	check("/api/session?pretty", resp, body, true)
 }
