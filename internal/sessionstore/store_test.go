@@ -413,7 +413,8 @@ func TestNewSessionsAreLimitedPerClient(t *testing.T) {
 // writes, from its cache or not, is byte for byte what http.SetCookie
 // writes for sessions.NewCookie with the store's attributes: for IDs,
 // Express's signed values, values http.Cookie quotes or cleans, other
-// max-ages, an expired cookie, with and without Secure.
+// max-ages, an expired cookie, with and without Secure, and after a cache
+// left by an earlier second.
 func TestSetCookieWritesWhatHTTPCookieWrites(t *testing.T) {
 	id, _ := NewID()
 	for _, tc := range []struct {
@@ -425,6 +426,8 @@ func TestSetCookieWritesWhatHTTPCookieWrites(t *testing.T) {
 		{"express", func(o *Options) { o.Express = &ExpressOptions{Secrets: [][]byte{[]byte("WANTEDSECRET")}} }},
 	} {
 		s, _ := testStore(t, tc.edit)
+		// what an earlier second left in the cache must be made anew
+		s.cookieAttrs.Store(&cookieAttrs{second: time.Now().Unix() - 1, text: "; stale"})
 		for _, value := range []string{id, "", "a b", "a,b", `a"b`, "a;b", `a\b`, "日本", "a\x7fb", "s:x.y+/="} {
 			for _, maxAge := range []int{s.cookie.MaxAge, s.cookie.MaxAge, 7, -1, 0} {
 				for attempt := 0; ; attempt++ {
