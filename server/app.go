@@ -79,6 +79,7 @@ func New(cfg Config, rdb *redisconn.Conn, files Files) (*App, error) {
 	e.HideBanner, e.HidePort = true, true
 	e.Renderer = pages
 	e.HTTPErrorHandler = a.handleError
+	e.JSONSerializer = jsonSerializer{}
 	// The request log comes first, so that it sees every request and the
 	// status the error handler finally gave it. The transport policy comes
 	// right after the security headers, so that its redirect carries them,

@@ -45,8 +45,7 @@ func (a *App) showSessionJSON(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	st := a.state(c, v)
-	return answerState(c, &st)
+	return c.JSON(http.StatusOK, a.state(c, v))
 }
 
 // regenerateValue stores a new random number under "value".
@@ -236,7 +235,7 @@ func (a *App) changed(c echo.Context, sess *sessions.Session, problem error) err
 	if problem != nil {
 		st.Warning = translate("en", "flash.old_key_left")
 	}
-	return answerState(c, &st)
+	return c.JSON(http.StatusOK, st)
 }
 
 // nextPage is where a form POST's 303 goes: to the main page's result, or

@@ -123,13 +123,19 @@ func (st *sessionState) appendJSON(b []byte) ([]byte, error) {
 // stateBuffers hold JSON answers while they are written.
 var stateBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 4<<10); return &b }}
 
-// answerState answers st with the bytes c.JSON would write, but written by
-// appendJSON into a pooled buffer, and with a Content-Length also above
-// 2 KB, where net/http sent c.JSON's answer chunked. Echo's ?pretty,
-// indented JSON, is still c.JSON's.
-func answerState(c echo.Context, st *sessionState) error {
-	if _, pretty := c.QueryParams()["pretty"]; pretty || c.Echo().Debug {
-		return c.JSON(http.StatusOK, st)
+// jsonSerializer is the app's echo.JSONSerializer. The session state, which
+// scripts poll at /api/session, it writes with appendJSON into a pooled
+// buffer: the bytes Echo's default writes, without reflection, and with a
+// Content-Length also above 2 KB, where net/http sent the default's answer
+// chunked. Anything else, and indented JSON (?pretty), is the default's.
+type jsonSerializer struct{ echo.DefaultJSONSerializer }
+
+// Serialize writes i as c.JSON's answer; c.JSON has set the status and
+// the Content-Type.
+func (j jsonSerializer) Serialize(c echo.Context, i any, indent string) error {
+	st, ok := i.(sessionState)
+	if !ok || indent != "" {
+		return j.DefaultJSONSerializer.Serialize(c, i, indent)
 	}
 	buf := stateBuffers.Get().(*[]byte)
 	defer stateBuffers.Put(buf)
@@ -140,7 +146,8 @@ func answerState(c echo.Context, st *sessionState) error {
 	b = append(b, '\n') // as json.Encoder ends what it writes
 	*buf = b
 	c.Response().Header().Set(echo.HeaderContentLength, strconv.Itoa(len(b)))
-	return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, b)
+	_, err = c.Response().Write(b)
+	return err
 }
 
 func (a *App) state(c echo.Context, v *sessionstore.Visit) sessionState {
